@@ -1,0 +1,68 @@
+/**
+ * Timeouts and retry policy of each stage. Pure data: the workflow imports it, so no I/O and no
+ * libraries here. Operators override any field through REFINERY_STAGE_POLICIES (validated in
+ * src/config.ts); the starter passes the overrides in the workflow input, so a run keeps the policy it
+ * started with even if the configuration changes while it runs.
+ */
+import type { Duration } from '@temporalio/common';
+
+export const STAGES = ['download', 'refine', 'storeImage', 'storeConcept'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface StagePolicy {
+  /** Bounds one attempt; a crashed worker's attempt is retried after it (or after the heartbeat timeout). */
+  startToCloseTimeout: Duration;
+  /** A live attempt heartbeats more often than this; a dead worker is noticed after it. */
+  heartbeatTimeout: Duration;
+  initialInterval: Duration;
+  backoffCoefficient: number;
+  maximumInterval: Duration;
+  /** 0 means unlimited. */
+  maximumAttempts: number;
+}
+
+export type StagePolicyOverrides = Partial<Record<Stage, Partial<StagePolicy>>>;
+
+export const DEFAULT_STAGE_POLICIES: Record<Stage, StagePolicy> = {
+  // Untrusted hosts: a few quick retries, then give up; the download itself has its own deadline.
+  download: {
+    startToCloseTimeout: '90s',
+    heartbeatTimeout: '10s',
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 5,
+  },
+  // Image AI providers are slow and rate-limited: longer attempts, patient backoff.
+  refine: {
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '15s',
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 6,
+  },
+  // Our own store: once the refinement is paid for, keep trying for a long while rather than lose it.
+  storeImage: {
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '10s',
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 50,
+  },
+  storeConcept: {
+    startToCloseTimeout: '30s',
+    heartbeatTimeout: '10s',
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 50,
+  },
+};
+
+export function resolveStagePolicies(overrides: StagePolicyOverrides = {}): Record<Stage, StagePolicy> {
+  const resolved = { ...DEFAULT_STAGE_POLICIES };
+  for (const stage of STAGES) resolved[stage] = { ...DEFAULT_STAGE_POLICIES[stage], ...overrides[stage] };
+  return resolved;
+}
