@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporalCliPath } from './temporal-cli';
+import { freePort, waitForPort } from './ports';
+
+export const SEARCH_ATTRIBUTES = ['RefinementStage=Keyword', 'UserId=Keyword'];
+
+/**
+ * A real `temporal server start-dev` on SQLite, restartable on the same database file (the
+ * server-restart test kills it mid-refinement and starts it again).
+ */
+export class DevServer {
+  private child?: ChildProcess;
+  readonly address: string;
+
+  private constructor(
+    readonly port: number,
+    readonly dbFile: string,
+    private readonly logFile: string,
+  ) {
+    this.address = `127.0.0.1:${port}`;
+  }
+
+  static async start(): Promise<DevServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-temporal-'));
+    const server = new DevServer(await freePort(), path.join(dir, 'temporal.sqlite'), path.join(dir, 'server.log'));
+    await server.startProcess();
+    return server;
+  }
+
+  async startProcess(): Promise<void> {
+    const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(this.port)];
+    args.push('--db-filename', this.dbFile, '--log-level', 'warn');
+    args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+    for (const attr of SEARCH_ATTRIBUTES) args.push('--search-attribute', attr);
+    const log = fs.openSync(this.logFile, 'a');
+    this.child = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    await waitForPort(this.port, 60_000);
+    await this.waitUntilServing();
+  }
+
+  /** The gRPC port opens before the frontend is ready to serve; wait for a real answer. */
+  private async waitUntilServing(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const connection = await Connection.connect({ address: this.address, connectTimeout: 2_000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace: 'default' });
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`Temporal at ${this.address} never became ready: ${err}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** SIGKILL: the server gets no chance to flush or say goodbye. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    fs.rmSync(path.dirname(this.dbFile), { recursive: true, force: true });
+  }
+}

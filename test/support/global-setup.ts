@@ -1,0 +1,26 @@
+/**
+ * Starts what every suite shares: one Temporal dev server and one fresh PostgreSQL database per run.
+ * Tests find them through TEST_TEMPORAL_ADDRESS and TEST_DATABASE_URL.
+ */
+import { Client as PgClient } from 'pg';
+import { DevServer } from './dev-server';
+
+export const ADMIN_DATABASE_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export default async function globalSetup(): Promise<void> {
+  const server = await DevServer.start();
+  (globalThis as { __refineryDevServer?: DevServer }).__refineryDevServer = server;
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+
+  const database = `refinery_test_${process.pid}_${Date.now()}`;
+  const admin = new PgClient({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${database}`;
+  process.env.TEST_DATABASE_URL = url.toString();
+}
