@@ -63,6 +63,8 @@ const envSchema = z.object({
     .pipe(stagePolicyOverridesSchema),
 
   WORKER_SHUTDOWN_GRACE_MS: int(0).default(10_000),
+  /** A workflow bundle made by `npm run bundle`; without one the worker bundles at start (seconds). */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,7 +75,7 @@ export interface Config {
   download: DownloadLimits;
   conceptProvider: 'local';
   stagePolicies: StagePolicyOverrides;
-  worker: { shutdownGraceMs: number };
+  worker: { shutdownGraceMs: number; workflowBundlePath?: string };
   logLevel: string;
 }
 
@@ -109,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     conceptProvider: e.CONCEPT_PROVIDER,
     // The regex above accepts exactly the `ms` strings that Temporal's Duration type spells out.
     stagePolicies: e.REFINERY_STAGE_POLICIES as StagePolicyOverrides,
-    worker: { shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS },
+    worker: { shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -2,13 +2,19 @@
  * Starts what every suite shares: one Temporal dev server and one fresh PostgreSQL database per run.
  * Tests find them through TEST_TEMPORAL_ADDRESS and TEST_DATABASE_URL.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { writeWorkflowBundle } from '../../src/worker/bundle';
 import { DevServer } from './dev-server';
 
 export const ADMIN_DATABASE_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function globalSetup(): Promise<void> {
+  // Bundled once per run: every worker process the tests start loads it instead of bundling again.
+  const bundle = writeWorkflowBundle(path.join(os.tmpdir(), `refinery-workflows-${process.pid}.js`));
   const server = await DevServer.start();
+  process.env.WORKFLOW_BUNDLE_PATH = await bundle;
   (globalThis as { __refineryDevServer?: DevServer }).__refineryDevServer = server;
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
 

@@ -1,0 +1,30 @@
+/**
+ * Not a stage of the seed, but what makes "leaves nothing behind" true: removes the staged blobs of a
+ * refinement, and on failure or cancellation its published image as well.
+ */
+import { Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import type { ImageStore } from '../adapters/image-store/image-store';
+import { allPublishedKeys, allStagingKeys } from './blob-keys';
+
+export interface DiscardArtifactsInput {
+  taskId: string;
+  userId: string;
+  /** True when the refinement did not complete: its published image goes too. */
+  includePublished: boolean;
+}
+
+export interface DiscardDeps {
+  imageStore: ImageStore;
+  logger: Logger;
+}
+
+export function createDiscardArtifacts(deps: DiscardDeps) {
+  return async function discardArtifacts(input: DiscardArtifactsInput): Promise<{ removed: number }> {
+    const keys = allStagingKeys(input.taskId);
+    if (input.includePublished) keys.push(...allPublishedKeys(input.userId, input.taskId));
+    const removed = await deps.imageStore.remove(keys);
+    deps.logger.info({ taskId: input.taskId, attempt: Context.current().info.attempt, removed }, 'artifacts discarded');
+    return { removed };
+  };
+}

@@ -1,0 +1,34 @@
+/** The activities a worker registers, built from adapters. The workflow imports the type only. */
+import type { Client } from '@temporalio/client';
+import type { ConceptService } from '../adapters/concept-service/concept-service';
+import type { ConceptStore } from '../adapters/concept-store/concept-store';
+import type { DownloadLimits } from '../adapters/http/download-limits';
+import type { ImageStore } from '../adapters/image-store/image-store';
+import { createDiscardArtifacts } from './discard-artifacts';
+import { createDownloadOriginalImage } from './download-original-image';
+import { createRefineConceptImage } from './refine-concept-image';
+import { createRequestCancellation } from './request-cancellation';
+import type { StageDeps } from './stage';
+import { createStoreRefinedConcept } from './store-refined-concept';
+import { createStoreRefinedImage } from './store-refined-image';
+
+export interface ActivityDeps extends StageDeps {
+  client: Client;
+  imageStore: ImageStore;
+  conceptStore: ConceptStore;
+  conceptService: ConceptService;
+  download: DownloadLimits;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    downloadOriginalImage: createDownloadOriginalImage(deps),
+    refineConceptImage: createRefineConceptImage(deps),
+    storeRefinedImage: createStoreRefinedImage(deps),
+    storeRefinedConcept: createStoreRefinedConcept(deps),
+    discardArtifacts: createDiscardArtifacts(deps),
+    requestCancellation: createRequestCancellation(deps),
+  };
+}
+
+export type RefineryActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,76 @@
+/**
+ * What every stage activity shares: a logger bound to task and stage, a heartbeat that keeps the
+ * attempt visibly alive (so cancellation reaches it and a dead worker is noticed after the heartbeat
+ * timeout), attempt reports to the workflow, and the translation of typed errors into
+ * ApplicationFailures with the right retryability.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { RefineryError, describeError } from '../errors';
+import type { StageAttemptReport } from '../workflows/messages';
+import type { Stage } from '../workflows/stage-policies';
+
+export interface StageDeps {
+  logger: Logger;
+  /** Tells the workflow about retries and failed attempts; best effort, never fails the stage. */
+  reportAttempt(workflowId: string, report: StageAttemptReport): Promise<void>;
+}
+
+export interface StageContext {
+  log: Logger;
+  /** Aborted on activity cancellation and on worker shutdown. */
+  signal: AbortSignal;
+  heartbeat(): void;
+}
+
+export async function runStage<T>(
+  deps: StageDeps,
+  stage: Stage,
+  taskId: string,
+  work: (ctx: StageContext) => Promise<T>,
+): Promise<T> {
+  const activity = Context.current();
+  const { attempt, workflowExecution, heartbeatTimeoutMs } = activity.info;
+  const log = deps.logger.child({ taskId, stage, attempt });
+  const heartbeat = () => activity.heartbeat();
+  // Heartbeat on a timer too: a stage can wait a long time without any progress callback (a host
+  // that never answers), and a silent attempt would neither see a cancel nor survive its timeout.
+  const timer = setInterval(heartbeat, Math.max(250, (heartbeatTimeoutMs ?? 20_000) / 4));
+  const report = async (r: StageAttemptReport) => {
+    if (workflowExecution) await deps.reportAttempt(workflowExecution.workflowId, r);
+  };
+  if (attempt > 1) await report({ stage, attempt });
+  log.info('stage started');
+  try {
+    const result = await work({ log, signal: activity.cancellationSignal, heartbeat });
+    log.info('stage finished');
+    return result;
+  } catch (err) {
+    if (activity.cancellationSignal.aborted) {
+      log.info({ reason: describeError(activity.cancellationSignal.reason) }, 'stage cancelled');
+      throw activity.cancellationSignal.reason;
+    }
+    const failure = toApplicationFailure(err, taskId, stage);
+    log.warn({ err, type: failure.type, retryable: !failure.nonRetryable }, 'stage attempt failed');
+    await report({ stage, attempt, failure: failure.message });
+    throw failure;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The failure type is the error's class name, the message names the task and the stage. */
+export function toApplicationFailure(err: unknown, taskId: string, stage: Stage): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const message = `task ${taskId}, ${stage}: ${describeError(err)}`;
+  if (err instanceof RefineryError) {
+    return ApplicationFailure.create({
+      type: err.name,
+      message,
+      nonRetryable: !err.retryable,
+      nextRetryDelay: err.retryAfterMs,
+    });
+  }
+  // Anything unforeseen (a bug, a library's own error) is retried: the retry policy bounds it.
+  return ApplicationFailure.create({ type: err instanceof Error ? err.name : 'Error', message });
+}

@@ -1,0 +1,52 @@
+/** Stage 3, Store Refined Image: publish the staged refinement with the refinement's metadata beside it. */
+import type { ImageStore } from '../adapters/image-store/image-store';
+import type { ImageRef } from '../workflows/types';
+import { publishedKey } from './blob-keys';
+import { runStage, type StageDeps } from './stage';
+
+export interface StoreRefinedImageInput {
+  taskId: string;
+  userId: string;
+  refined: ImageRef;
+  logoDescription: string;
+  themeDescription: string;
+  refinementPrompt: string;
+  originalImageUrl: string;
+  provider: string;
+  notes: string[];
+}
+
+export interface StoreRefinedImageOutput {
+  imagePath: string;
+  imageUrl: string;
+}
+
+export interface StoreImageDeps extends StageDeps {
+  imageStore: ImageStore;
+}
+
+export function createStoreRefinedImage(deps: StoreImageDeps) {
+  return async function storeRefinedImage(input: StoreRefinedImageInput): Promise<StoreRefinedImageOutput> {
+    return runStage(deps, 'storeImage', input.taskId, async ({ log }) => {
+      const staged = await deps.imageStore.get(input.refined.key);
+      // Keyed by user and task: a retried attempt overwrites the same blob instead of adding one.
+      const stored = await deps.imageStore.put(publishedKey(input.userId, input.taskId, staged.contentType), staged.data, {
+        contentType: staged.contentType,
+        metadata: {
+          taskId: input.taskId,
+          userId: input.userId,
+          refinementPrompt: input.refinementPrompt,
+          logoDescription: input.logoDescription,
+          themeDescription: input.themeDescription,
+          originalImageUrl: input.originalImageUrl,
+          provider: input.provider,
+          notes: input.notes,
+          width: input.refined.width,
+          height: input.refined.height,
+        },
+      });
+      log.info({ key: stored.key }, 'refined image stored');
+      return { imagePath: stored.path, imageUrl: stored.url };
+    });
+  };
+}

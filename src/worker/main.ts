@@ -1,0 +1,24 @@
+/** Worker process entry point: `npm run worker`. Stops gracefully on SIGINT/SIGTERM. */
+import { Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { createLogger, temporalLogger } from '../logging';
+import { createRefineryWorker } from './create-worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { component: 'worker' });
+  Runtime.install({ logger: temporalLogger(logger) });
+  const { worker, close } = await createRefineryWorker(config, { logger });
+  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  try {
+    await worker.run(); // resolves once a shutdown signal has drained the worker
+  } finally {
+    await close();
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+export { refineConcept } from './refine-concept';

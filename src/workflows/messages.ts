@@ -1,0 +1,36 @@
+/** Messages of the refineConcept workflow: its signals, its query and its search attributes. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Stage } from './stage-policies';
+import type { RefinementProgress } from './types';
+
+export const TASK_QUEUE = 'concept-refinement';
+
+export function workflowIdFor(taskId: string): string {
+  return `refinement-${taskId}`;
+}
+
+export interface CancelRefinementArgs {
+  reason?: string;
+}
+/** Stops an in-flight refinement; ignored (and reported in progress) once the concept is being stored. */
+export const cancelRefinementSignal = defineSignal<[CancelRefinementArgs]>('cancelRefinement');
+
+export const progressQuery = defineQuery<RefinementProgress>('progress');
+
+export interface StageAttemptReport {
+  stage: Stage;
+  attempt: number;
+  /** Present when the attempt failed: what went wrong. */
+  failure?: string;
+}
+/**
+ * Sent by the activities themselves when a stage is retried or an attempt fails, so the progress
+ * query can tell the attempt number and the last failure (the server keeps these to itself until the
+ * stage gives up).
+ */
+export const stageAttemptSignal = defineSignal<[StageAttemptReport]>('stageAttempt');
+
+/** Keyword search attributes, registered on the server (`--search-attribute`). No prompts or URLs here. */
+export const refinementStageKey = defineSearchAttributeKey('RefinementStage', SearchAttributeType.KEYWORD);
+export const userIdKey = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);

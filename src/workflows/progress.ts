@@ -1,0 +1,139 @@
+/**
+ * Where a refinement stands, kept inside the workflow and answered by the `progress` query. It also
+ * mirrors the stage into the `RefinementStage` search attribute and the Web UI's current details.
+ * Timestamps use workflow time, so replays reproduce them.
+ */
+import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { refinementStageKey, type StageAttemptReport } from './messages';
+import type { Stage } from './stage-policies';
+import type { CancellationState, RefinementProgress, RefinementResult, StageLabel } from './types';
+
+const STAGE_TITLES: Record<Stage, string> = {
+  download: 'Download original',
+  refine: 'Apply refinement',
+  storeImage: 'Store refined image',
+  storeConcept: 'Store refined concept',
+};
+
+export class ProgressTracker {
+  private readonly state: RefinementProgress;
+
+  constructor(taskId: string) {
+    const now = new Date().toISOString();
+    this.state = {
+      taskId,
+      status: 'running',
+      currentStage: null,
+      finishedStages: [],
+      attempt: 0,
+      lastFailure: null,
+      startedAt: now,
+      stageStartedAt: null,
+      updatedAt: now,
+      finishedAt: null,
+      cancellation: null,
+      notes: [],
+      result: null,
+    };
+  }
+
+  snapshot(): RefinementProgress {
+    // A copy, so no caller holds live state (structuredClone is not in the workflow sandbox).
+    return JSON.parse(JSON.stringify(this.state)) as RefinementProgress;
+  }
+
+  get cancellation(): CancellationState | null {
+    return this.state.cancellation;
+  }
+
+  /** Past the point where a cancel can still undo the refinement. */
+  get storingConcept(): boolean {
+    return this.state.currentStage === 'storeConcept' || this.state.status !== 'running';
+  }
+
+  /** Runs one stage, recording its start and end. */
+  async stage<T>(stage: Stage, run: () => Promise<T>): Promise<T> {
+    this.state.currentStage = stage;
+    this.state.attempt = 1;
+    this.state.lastFailure = null;
+    this.state.stageStartedAt = this.touch();
+    this.publish(stage);
+    const result = await run();
+    this.state.finishedStages.push(stage);
+    this.touch();
+    return result;
+  }
+
+  recordAttempt(report: StageAttemptReport): void {
+    if (report.stage !== this.state.currentStage) return; // a late report from a stage already left
+    this.state.attempt = Math.max(this.state.attempt, report.attempt);
+    if (report.failure) this.state.lastFailure = report.failure;
+    this.touch();
+    this.publishDetails();
+  }
+
+  addNotes(notes: string[]): void {
+    this.state.notes.push(...notes);
+  }
+
+  requestCancellation(reason: string): void {
+    this.state.cancellation = { reason, requestedAt: this.touch(), outcome: 'cancelling' };
+  }
+
+  /** A cancel that came when the concept was already being stored: recorded, and nothing else. */
+  refuseCancellation(reason: string): void {
+    this.state.cancellation ??= { reason, requestedAt: this.touch(), outcome: 'too-late' };
+  }
+
+  completed(result: RefinementResult): void {
+    this.state.result = result;
+    if (this.state.cancellation) this.state.cancellation.outcome = 'too-late';
+    this.finish('completed');
+  }
+
+  failed(message: string): void {
+    this.state.lastFailure = message;
+    this.finish('failed');
+  }
+
+  cancelled(): void {
+    this.state.cancellation ??= {
+      reason: 'cancel requested through Temporal',
+      requestedAt: this.touch(),
+      outcome: 'cancelled',
+    };
+    this.state.cancellation.outcome = 'cancelled';
+    // The memo is what the Web UI and `describe()` show of a closed run: the reason belongs there.
+    upsertMemo({ cancellationReason: this.state.cancellation.reason });
+    this.finish('cancelled');
+  }
+
+  private finish(status: 'completed' | 'failed' | 'cancelled'): void {
+    this.state.status = status;
+    this.state.currentStage = null;
+    this.state.finishedAt = this.touch();
+    this.publish(status);
+  }
+
+  private touch(): string {
+    this.state.updatedAt = new Date().toISOString();
+    return this.state.updatedAt;
+  }
+
+  private publish(label: StageLabel): void {
+    upsertSearchAttributes([{ key: refinementStageKey, value: label }]);
+    this.publishDetails();
+  }
+
+  private publishDetails(): void {
+    const s = this.state;
+    const lines = [`**Refinement ${s.taskId}**: ${s.status}`, ''];
+    for (const stage of Object.keys(STAGE_TITLES) as Stage[]) {
+      const mark = s.finishedStages.includes(stage) ? 'done' : s.currentStage === stage ? `running (attempt ${s.attempt})` : '';
+      lines.push(`- ${STAGE_TITLES[stage]}: ${mark || 'pending'}`);
+    }
+    if (s.lastFailure) lines.push('', `Last failure: ${s.lastFailure}`);
+    if (s.cancellation) lines.push('', `Cancellation (${s.cancellation.outcome}): ${s.cancellation.reason}`);
+    setCurrentDetails(lines.join('\n'));
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The refineConcept workflow: the seed's Refinement Process as a durable run. Each stage is an
+ * activity with its own timeouts and retry policy; stages hand each other references to staged blobs,
+ * never image bytes. A cancel (the signal or a server-side request) stops the running stage, removes
+ * whatever the run staged or stored, and ends the run Canceled; once the concept is being stored a
+ * cancel changes nothing and is recorded as too late.
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { RefineryActivities } from '../activities';
+import { findInputProblems } from './input-validation';
+import { cancelRefinementSignal, progressQuery, stageAttemptSignal, userIdKey } from './messages';
+import { ProgressTracker } from './progress';
+import { resolveStagePolicies, type Stage, type StagePolicy } from './stage-policies';
+import type { RefinementInput, RefinementResult } from './types';
+
+export async function refineConcept(input: RefinementInput): Promise<RefinementResult> {
+  const problems = findInputProblems(input);
+  if (problems.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `task ${input.taskId}: invalid refinement request: ${problems.join('; ')}`,
+      'InvalidRefinementInputError',
+    );
+  }
+  const { taskId, userId } = input;
+  const stages = stageActivities(input);
+  const progress = new ProgressTracker(taskId);
+  upsertSearchAttributes([{ key: userIdKey, value: userId }]);
+
+  setHandler(progressQuery, () => progress.snapshot());
+  setHandler(stageAttemptSignal, (report) => progress.recordAttempt(report));
+  setHandler(cancelRefinementSignal, ({ reason }) => {
+    const why = reason?.trim() || 'cancelled by the user';
+    if (progress.storingConcept || progress.cancellation) return progress.refuseCancellation(why);
+    progress.requestCancellation(why);
+    void requestOwnCancellation(why);
+  });
+
+  let result: RefinementResult;
+  try {
+    result = await runPipeline(input, stages, progress);
+  } catch (err) {
+    await CancellationScope.nonCancellable(() => stages.cleanup.discardArtifacts({ taskId, userId, includePublished: true }));
+    if (isCancellation(err)) {
+      progress.cancelled();
+      throw err;
+    }
+    const failure = describeFailure(err, taskId, progress.snapshot().currentStage);
+    progress.failed(failure.message);
+    throw failure;
+  }
+  // The staged blobs were claim checks for the stages; the published image and the row remain.
+  await CancellationScope.nonCancellable(() => stages.cleanup.discardArtifacts({ taskId, userId, includePublished: false }));
+  progress.completed(result);
+  return result;
+}
+
+type Stages = ReturnType<typeof stageActivities>;
+
+async function runPipeline(input: RefinementInput, stages: Stages, progress: ProgressTracker): Promise<RefinementResult> {
+  const { taskId, userId, originalImageUrl, refinementPrompt, logoDescription, themeDescription } = input;
+
+  // 1. Download Original
+  const original = await progress.stage('download', () =>
+    stages.download.downloadOriginalImage({ taskId, originalImageUrl, uploadedImageKey: input.uploadedImageKey }),
+  );
+
+  // 2. Apply Refinement
+  const refinement = await progress.stage('refine', () =>
+    stages.refine.refineConceptImage({
+      taskId,
+      original,
+      originalImageUrl,
+      refinementPrompt,
+      logoDescription,
+      themeDescription,
+      preserveAspects: input.preserveAspects ?? [],
+    }),
+  );
+  progress.addNotes(refinement.notes);
+
+  // 3. Store Refined Image
+  const image = await progress.stage('storeImage', () =>
+    stages.storeImage.storeRefinedImage({
+      taskId,
+      userId,
+      refined: refinement.refined,
+      logoDescription,
+      themeDescription,
+      refinementPrompt,
+      originalImageUrl,
+      provider: refinement.provider,
+      notes: refinement.notes,
+    }),
+  );
+
+  // 4. Store Refined Concept. A cancel accepted before this point is on its way from the server:
+  // wait for it instead of storing. From here on the stage runs to its end whatever comes.
+  if (progress.cancellation || CancellationScope.current().consideredCancelled) {
+    await CancellationScope.current().cancelRequested;
+  }
+  const { conceptId } = await CancellationScope.nonCancellable(() =>
+    progress.stage('storeConcept', () =>
+      stages.storeConcept.storeRefinedConcept({
+        taskId,
+        userId,
+        logoDescription,
+        themeDescription,
+        refinementPrompt,
+        imagePath: image.imagePath,
+        imageUrl: image.imageUrl,
+        originalImageUrl,
+        isAnonymous: input.isAnonymous ?? true,
+      }),
+    ),
+  );
+  return { conceptId, imagePath: image.imagePath, imageUrl: image.imageUrl, originalImageUrl, taskId };
+}
+
+const STAGE_SUMMARIES: Record<Stage, string> = {
+  download: 'Download and check the original image',
+  refine: 'Refine the image through the concept service',
+  storeImage: 'Publish the refined image with its metadata',
+  storeConcept: 'Store the refined concept record',
+};
+
+/** One proxy per stage: each gets its own timeouts and retry policy. */
+function stageActivities(input: RefinementInput) {
+  const policies = resolveStagePolicies(input.stagePolicies);
+  const proxy = (stage: Stage) => proxyActivities<RefineryActivities>(stageOptions(policies[stage], STAGE_SUMMARIES[stage]));
+  return {
+    download: proxy('download'),
+    refine: proxy('refine'),
+    storeImage: proxy('storeImage'),
+    storeConcept: proxy('storeConcept'),
+    cleanup: proxyActivities<RefineryActivities>({
+      startToCloseTimeout: '1m',
+      retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 50 },
+      summary: 'Remove staged blobs (and, if the refinement did not complete, its stored image)',
+    }),
+  };
+}
+
+function stageOptions(policy: StagePolicy, summary: string): ActivityOptions {
+  return {
+    startToCloseTimeout: policy.startToCloseTimeout,
+    heartbeatTimeout: policy.heartbeatTimeout,
+    // Cleanup after a cancel must not race an attempt that is still writing.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: policy.initialInterval,
+      backoffCoefficient: policy.backoffCoefficient,
+      maximumInterval: policy.maximumInterval,
+      maximumAttempts: policy.maximumAttempts,
+    },
+    summary,
+  };
+}
+
+const { requestCancellation } = proxyLocalActivities<RefineryActivities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '2m',
+});
+
+async function requestOwnCancellation(reason: string): Promise<void> {
+  try {
+    // Not cancellable: the request it makes is what cancels this scope.
+    await CancellationScope.nonCancellable(() => requestCancellation({ reason }));
+  } catch (err) {
+    log.error('could not request the cancellation of this refinement', { error: String(err) });
+  }
+}
+
+/** The run fails with the stage's own failure type and message, which name the task and the stage. */
+function describeFailure(err: unknown, taskId: string, stage: Stage | null): ApplicationFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    return ApplicationFailure.create({ type: cause.type ?? 'Error', message: cause.message, nonRetryable: true, cause: err as Error });
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const type = cause instanceof Error ? cause.name : 'Error';
+  return ApplicationFailure.create({ type, message: `task ${taskId}, ${stage ?? 'workflow'}: ${message}`, nonRetryable: true });
+}

@@ -1,0 +1,68 @@
+/** Shapes that cross the workflow boundary: input, result, progress, and the references stages pass on. */
+import type { Stage, StagePolicyOverrides } from './stage-policies';
+
+export interface RefinementInput {
+  taskId: string;
+  userId: string;
+  originalImageUrl: string;
+  /** Set when the original was uploaded into the image store instead of being fetched from a URL. */
+  uploadedImageKey?: string;
+  refinementPrompt: string;
+  logoDescription: string;
+  themeDescription: string;
+  /** Default true, as in the seed. */
+  isAnonymous?: boolean;
+  preserveAspects?: string[];
+  /** Resolved by the starter from configuration; recorded in history so the run keeps them. */
+  stagePolicies?: StagePolicyOverrides;
+}
+
+export interface RefinementResult {
+  conceptId: string;
+  imagePath: string;
+  imageUrl: string;
+  originalImageUrl: string;
+  taskId: string;
+}
+
+/**
+ * A claim check: where a staged image lives in the image store, never the bytes themselves, so image
+ * data stays out of workflow history.
+ */
+export interface ImageRef {
+  key: string;
+  contentType: string;
+  bytes: number;
+  width: number;
+  height: number;
+}
+
+export type RefinementStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** What the `RefinementStage` search attribute and the progress query call where a run stands. */
+export type StageLabel = Stage | 'completed' | 'failed' | 'cancelled';
+
+export interface CancellationState {
+  reason: string;
+  requestedAt: string;
+  /** `too-late`: the concept was already being stored, so the refinement went on to complete. */
+  outcome: 'cancelling' | 'cancelled' | 'too-late';
+}
+
+export interface RefinementProgress {
+  taskId: string;
+  status: RefinementStatus;
+  /** The stage now running; null before the first and after the last. */
+  currentStage: Stage | null;
+  finishedStages: Stage[];
+  /** Attempt number of the current stage (1 until a retry is reported). */
+  attempt: number;
+  lastFailure: string | null;
+  startedAt: string;
+  stageStartedAt: string | null;
+  updatedAt: string;
+  finishedAt: string | null;
+  cancellation: CancellationState | null;
+  notes: string[];
+  result: RefinementResult | null;
+}

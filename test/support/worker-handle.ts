@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const WORKER_ENTRY = path.join(__dirname, 'worker-process.ts');
+
+/** A worker process started by a test; its output goes to `logFile`. */
+export class WorkerHandle {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly logFile: string,
+  ) {}
+
+  static async start(env: NodeJS.ProcessEnv, logFile: string): Promise<WorkerHandle> {
+    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr!.pipe(log);
+    const ready = new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        seen += chunk.toString();
+        if (seen.includes('worker ready\n')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready; see ${logFile}`)));
+    });
+    await ready;
+    return new WorkerHandle(child, logFile);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGKILL by default: the crash the pipeline must survive. SIGTERM asks for a graceful stop. */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (!this.running) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.child.kill(signal);
+    return exited;
+  }
+}
