@@ -37,6 +37,8 @@ export class ImageUnavailableError extends PermanentError {}
 export class PromptRejectedError extends PermanentError {}
 /** The provider answered, but not with a usable image. */
 export class InvalidProviderResponseError extends PermanentError {}
+/** The concept store refused the record (constraint or data error): storing it again will fail again. */
+export class ConceptValidationError extends PermanentError {}
 
 export class DownloadFailedError extends TransientError {}
 export class ProviderUnavailableError extends TransientError {}

@@ -1,0 +1,324 @@
+/**
+ * ConceptStore on knex: PostgreSQL in production, SQLite (better-sqlite3) for a single machine.
+ * The same schema, queries and error mapping serve both; where the dialects differ the code says so.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { Config } from '../../config';
+import { ConceptValidationError, StorageUnavailableError } from '../../errors';
+import type { ConceptStore, RefinedConcept, RefinedConceptInput } from './concept-store';
+import { CONCEPT_STORE_MIGRATIONS_TABLE, ConceptStoreMigrationSource } from './migrations';
+import { REFINED_CONCEPTS_TABLE } from './migrations/0001-create-refined-concepts';
+
+export type DatabaseConfig = Config['database'];
+
+export interface ConceptStoreOptions {
+  /**
+   * Where knex's own warnings go (e.g. a pino logger); default: the console. They repeat what the
+   * thrown errors already say, so callers with a logger usually route them there.
+   */
+  log?: Knex.Logger;
+}
+
+interface RefinedConceptRow {
+  id: string;
+  task_id: string;
+  user_id: string;
+  logo_description: string;
+  theme_description: string;
+  image_path: string;
+  image_url: string;
+  /** Parsed by pg (json column); a JSON string from SQLite. */
+  color_palettes: unknown;
+  /** PostgreSQL boolean, SQLite 0/1. */
+  is_anonymous: boolean | number;
+  refinement_prompt: string;
+  original_image_url: string;
+  /** Date from pg; an ISO-8601 UTC string from SQLite. */
+  created_at: Date | string | number;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Opens the database, brings the schema up to date and returns a ready store. */
+export async function openConceptStore(
+  db: DatabaseConfig,
+  options: ConceptStoreOptions = {},
+): Promise<KnexConceptStore> {
+  const knex = await connectDatabase(db, options);
+  try {
+    await migrateToLatest(knex);
+  } catch (err) {
+    await knex.destroy();
+    throw classifyDatabaseError(err, 'migrate the concept store');
+  }
+  return new KnexConceptStore(knex);
+}
+
+/** A knex client for the configured database; no schema work (openConceptStore does that). */
+export async function connectDatabase(db: DatabaseConfig, { log }: ConceptStoreOptions = {}): Promise<Knex> {
+  if (db.kind === 'postgres') {
+    return knexFactory({
+      client: 'pg',
+      log,
+      // Unroutable hosts would otherwise wait for the OS TCP timeout before we can report them.
+      connection: { connectionString: db.url, connectionTimeoutMillis: 5_000 },
+      // min 0: idle connections are closed instead of being kept open (and broken) across restarts.
+      pool: { min: 0, max: 10 },
+      acquireConnectionTimeout: 10_000,
+    });
+  }
+  if (db.file !== ':memory:') await fs.mkdir(path.dirname(db.file), { recursive: true });
+  return knexFactory({
+    client: 'better-sqlite3',
+    log,
+    connection: { filename: db.file },
+    useNullAsDefault: true,
+    pool: {
+      afterCreate(connection: { pragma(source: string): unknown }, done: (err: Error | null, c: unknown) => void) {
+        // WAL lets readers (API, CLI) work while a worker writes; busy_timeout makes writers from
+        // other processes wait for the lock instead of failing at once with SQLITE_BUSY.
+        connection.pragma('journal_mode = WAL');
+        connection.pragma('busy_timeout = 5000');
+        done(null, connection);
+      },
+    },
+  });
+}
+
+export class KnexConceptStore implements ConceptStore {
+  constructor(private readonly knex: Knex) {}
+
+  async storeConcept(concept: RefinedConceptInput): Promise<{ id: string; created: boolean }> {
+    const candidateId = randomUUID();
+    const row = toRow(candidateId, concept);
+    // ON CONFLICT DO NOTHING, then read back: whichever insert won (ours, an earlier attempt's, or a
+    // concurrent one's), every caller returns that row's id. PostgreSQL makes the losing insert wait
+    // for the winner to commit, so the read below always sees it.
+    await this.run('store the refined concept', () => this.table().insert(row).onConflict('task_id').ignore());
+    const stored = await this.run('read back the refined concept', () =>
+      this.table().where({ task_id: concept.taskId }).first('id'),
+    );
+    if (!stored) {
+      // Only if the row was deleted between the two statements: trying again will insert it afresh.
+      throw new StorageUnavailableError(`refined concept for task ${concept.taskId} vanished right after insert`);
+    }
+    return { id: stored.id, created: stored.id === candidateId };
+  }
+
+  async findById(id: string): Promise<RefinedConcept | undefined> {
+    // Not a UUID means no such row; asking PostgreSQL would fail on the uuid cast instead.
+    if (!UUID_PATTERN.test(id)) return undefined;
+    const row = await this.run('find a refined concept', () => this.table().where({ id: id.toLowerCase() }).first());
+    return row && fromRow(row);
+  }
+
+  async findByTaskId(taskId: string): Promise<RefinedConcept | undefined> {
+    const row = await this.run('find a refined concept', () => this.table().where({ task_id: taskId }).first());
+    return row && fromRow(row);
+  }
+
+  async countByTaskId(taskId: string): Promise<number> {
+    const result = await this.run('count refined concepts', () =>
+      this.table().where({ task_id: taskId }).count({ n: '*' }).first(),
+    );
+    // PostgreSQL returns count(*) as a bigint string.
+    return Number(result?.n ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.run('reach the database', () => this.knex.raw('select 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+
+  private table() {
+    return this.knex<RefinedConceptRow>(REFINED_CONCEPTS_TABLE);
+  }
+
+  private async run<T>(action: string, query: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (err) {
+      throw classifyDatabaseError(err, action);
+    }
+  }
+}
+
+/** created_at is left to the column default. */
+function toRow(id: string, concept: RefinedConceptInput): Omit<RefinedConceptRow, 'created_at'> {
+  assertValidConcept(concept);
+  return {
+    id,
+    task_id: concept.taskId,
+    user_id: concept.userId,
+    logo_description: concept.logoDescription,
+    theme_description: concept.themeDescription,
+    image_path: concept.imagePath,
+    image_url: concept.imageUrl,
+    // Always a JSON string: pg would otherwise send a JS array as a PostgreSQL array literal.
+    color_palettes: JSON.stringify(concept.colorPalettes),
+    is_anonymous: concept.isAnonymous,
+    refinement_prompt: concept.refinementPrompt,
+    original_image_url: concept.originalImageUrl,
+  };
+}
+
+function fromRow(row: RefinedConceptRow): RefinedConcept {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    userId: row.user_id,
+    logoDescription: row.logo_description,
+    themeDescription: row.theme_description,
+    imagePath: row.image_path,
+    imageUrl: row.image_url,
+    colorPalettes: (typeof row.color_palettes === 'string' ? JSON.parse(row.color_palettes) : row.color_palettes) as unknown[],
+    isAnonymous: Boolean(row.is_anonymous),
+    refinementPrompt: row.refinement_prompt,
+    originalImageUrl: row.original_image_url,
+    createdAt: toDate(row.created_at),
+  };
+}
+
+function toDate(value: Date | string | number): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  // A zone-less SQLite timestamp ("2024-05-01 12:00:00") is UTC; Date would read it as local time.
+  const iso = value.replace(' ', 'T');
+  return new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : `${iso}Z`);
+}
+
+const TEXT_FIELDS = [
+  'taskId',
+  'userId',
+  'logoDescription',
+  'themeDescription',
+  'imagePath',
+  'imageUrl',
+  'refinementPrompt',
+  'originalImageUrl',
+] as const;
+
+/**
+ * Checked here so both databases refuse the same things: SQLite would happily store a NUL byte or a
+ * number in a text column that PostgreSQL rejects.
+ */
+function assertValidConcept(concept: RefinedConceptInput): void {
+  const problems: string[] = [];
+  for (const field of TEXT_FIELDS) {
+    const value: unknown = concept[field];
+    if (typeof value !== 'string') problems.push(`${field} must be a string`);
+    else if (value.includes('\u0000')) problems.push(`${field} contains a NUL character`);
+  }
+  if (typeof concept.taskId === 'string' && concept.taskId.trim() === '') problems.push('taskId is empty');
+  if (typeof concept.userId === 'string' && concept.userId.trim() === '') problems.push('userId is empty');
+  if (typeof concept.isAnonymous !== 'boolean') problems.push('isAnonymous must be a boolean');
+  if (!Array.isArray(concept.colorPalettes)) problems.push('colorPalettes must be an array');
+  else {
+    try {
+      JSON.stringify(concept.colorPalettes);
+    } catch (err) {
+      problems.push(`colorPalettes is not JSON-serialisable (${(err as Error).message})`);
+    }
+  }
+  if (problems.length > 0) throw new ConceptValidationError(`invalid refined concept: ${problems.join('; ')}`);
+}
+
+/**
+ * Several workers may start at once against one database. Knex's migration lock keeps them from
+ * applying anything twice, but the loser gets an error instead of waiting; so wait and look again.
+ */
+async function migrateToLatest(knex: Knex): Promise<void> {
+  const config = { migrationSource: new ConceptStoreMigrationSource(), tableName: CONCEPT_STORE_MIGRATIONS_TABLE };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await knex.migrate.latest(config);
+      return;
+    } catch (err) {
+      if (attempt >= 10 || !isConcurrentMigration(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+function isConcurrentMigration(err: unknown): boolean {
+  const { name, code, message } = (err ?? {}) as { name?: string; code?: string; message?: string };
+  // MigrationLocked: someone else holds the lock. 23505/42P07/42710: two processes created the
+  // bookkeeping tables at the same moment (PostgreSQL); SQLite says "already exists".
+  return (
+    name === 'MigrationLocked' ||
+    code === '23505' ||
+    code === '42P07' ||
+    code === '42710' ||
+    /already exists/i.test(message ?? '')
+  );
+}
+
+/** Network-level failures to reach the database server. */
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/**
+ * PostgreSQL SQLSTATEs worth retrying: 08 connection exception, 53 insufficient resources (53300 too
+ * many connections), 58 system/IO error, 57P0x server shutting down or starting, 40001/40P01
+ * serialisation failure and deadlock, 55P03 lock not available, 57014 statement timeout/cancel.
+ */
+const TRANSIENT_PG_CLASSES = ['08', '53', '58'];
+const TRANSIENT_PG_STATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '55P03', '57014']);
+/** 22 data exception, 23 integrity constraint violation: the row itself is wrong. */
+const PERMANENT_PG_CLASSES = ['22', '23'];
+const TRANSIENT_SQLITE_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL', 'SQLITE_NOMEM'];
+const PERMANENT_SQLITE_CODES = ['SQLITE_CONSTRAINT', 'SQLITE_MISMATCH', 'SQLITE_TOOBIG'];
+/** pg reports a dropped or timed-out connection without a code. */
+const TRANSIENT_MESSAGES = /Connection terminated|connection error|not queryable|timeout expired|Timeout acquiring a connection/i;
+
+type Verdict = 'transient' | 'permanent' | 'unknown';
+
+/**
+ * Database trouble becomes StorageUnavailableError (retry) or ConceptValidationError (do not);
+ * anything unrecognised — usually a bug — is passed on unchanged.
+ */
+export function classifyDatabaseError(err: unknown, action: string): unknown {
+  if (err instanceof StorageUnavailableError || err instanceof ConceptValidationError) return err;
+  const verdict = judge(err);
+  const reason = err instanceof Error ? err.message : String(err);
+  if (verdict === 'transient') return new StorageUnavailableError(`could not ${action}: ${reason}`, { cause: err });
+  if (verdict === 'permanent') return new ConceptValidationError(`could not ${action}: ${reason}`, { cause: err });
+  return err;
+}
+
+function judge(err: unknown): Verdict {
+  if (typeof err !== 'object' || err === null) return 'unknown';
+  const { code, name, message, errors } = err as { code?: unknown; name?: unknown; message?: unknown; errors?: unknown };
+  if (typeof code === 'string') {
+    if (TRANSIENT_NODE_CODES.has(code)) return 'transient';
+    if (code.startsWith('SQLITE_')) {
+      if (TRANSIENT_SQLITE_CODES.some((c) => code.startsWith(c))) return 'transient';
+      if (PERMANENT_SQLITE_CODES.some((c) => code.startsWith(c))) return 'permanent';
+    } else if (/^[0-9A-Z]{5}$/.test(code)) {
+      if (TRANSIENT_PG_STATES.has(code) || TRANSIENT_PG_CLASSES.includes(code.slice(0, 2))) return 'transient';
+      if (PERMANENT_PG_CLASSES.includes(code.slice(0, 2))) return 'permanent';
+    }
+  }
+  if (name === 'KnexTimeoutError') return 'transient';
+  if (typeof message === 'string' && TRANSIENT_MESSAGES.test(message)) return 'transient';
+  // Connecting to a host name with several addresses fails with one AggregateError over all of them.
+  if (Array.isArray(errors) && errors.length > 0 && errors.every((inner) => judge(inner) === 'transient')) {
+    return 'transient';
+  }
+  return 'unknown';
+}
