@@ -47,6 +47,10 @@ const envSchema = z.object({
   ALLOW_PRIVATE_IMAGE_HOSTS: bool.default(false),
 
   CONCEPT_PROVIDER: z.enum(['local']).default('local'),
+  /** Provider calls per second across all workers (enforced by the server on the provider task queue). */
+  PROVIDER_RATE_PER_SECOND: z.coerce.number().positive().optional(),
+  /** Provider calls one worker runs at once. */
+  PROVIDER_MAX_CONCURRENT_CALLS: int(1).default(4),
 
   /** JSON object of per-stage overrides, see src/workflows/stage-policies.ts and the README table. */
   REFINERY_STAGE_POLICIES: z
@@ -74,6 +78,7 @@ export interface Config {
   imageStore: { root: string; publicBaseUrl: string };
   download: DownloadLimits;
   conceptProvider: 'local';
+  provider: { ratePerSecond?: number; maxConcurrentCalls: number };
   stagePolicies: StagePolicyOverrides;
   worker: { shutdownGraceMs: number; workflowBundlePath?: string };
   logLevel: string;
@@ -109,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivateAddresses: e.ALLOW_PRIVATE_IMAGE_HOSTS,
     },
     conceptProvider: e.CONCEPT_PROVIDER,
+    provider: { ratePerSecond: e.PROVIDER_RATE_PER_SECOND, maxConcurrentCalls: e.PROVIDER_MAX_CONCURRENT_CALLS },
     // The regex above accepts exactly the `ms` strings that Temporal's Duration type spells out.
     stagePolicies: e.REFINERY_STAGE_POLICIES as StagePolicyOverrides,
     worker: { shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },

@@ -1,4 +1,5 @@
 /** Builds the adapters the configuration asks for: the image store, the concept store, the concept service. */
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { ConceptService } from './concept-service/concept-service';
 import { LocalRefiner } from './concept-service/local-refiner';
@@ -14,9 +15,9 @@ export interface Adapters {
   close(): Promise<void>;
 }
 
-export async function openAdapters(config: Config): Promise<Adapters> {
+export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
   const imageStore = new FilesystemImageStore(config.imageStore);
-  const conceptStore = await openConceptStore(config.database);
+  const conceptStore = await openConceptStore(config.database, { log: knexLogger(logger) });
   return {
     imageStore,
     conceptStore,
@@ -30,4 +31,15 @@ export function createConceptService(config: Config): ConceptService {
     case 'local':
       return new LocalRefiner({ maxPixels: config.download.maxPixels });
   }
+}
+
+/** knex logs through its own console calls; route them into the structured log instead. */
+function knexLogger(logger: Logger) {
+  const log = logger.child({ component: 'knex' });
+  return {
+    warn: (message: unknown) => log.warn({ detail: message }, 'knex warning'),
+    error: (message: unknown) => log.error({ detail: message }, 'knex error'),
+    debug: (message: unknown) => log.debug({ detail: message }, 'knex debug'),
+    deprecate: (method: string, alternative: string) => log.warn({ method, alternative }, 'knex deprecation'),
+  };
 }

@@ -1,6 +1,8 @@
 /**
- * A worker for the `concept-refinement` task queue: adapters from the configuration, the workflow from
- * a prebuilt bundle when there is one (bundling takes seconds; a restarted worker should not wait).
+ * The workers of one process: one for the `concept-refinement` task queue (the workflow and the cheap
+ * stages) and one for its provider queue (the refine stage only, rate-limited across all workers and
+ * capped per worker). Adapters come from the configuration; the workflow from a prebuilt bundle when
+ * there is one (bundling takes seconds, and a restarted worker should not wait for it).
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -8,13 +10,13 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
 import type { Config } from '../config';
-import type { StageAttemptReport } from '../workflows/messages';
-import { stageAttemptSignal } from '../workflows/messages';
+import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
 export interface RefineryWorker {
-  worker: Worker;
-  /** Closes what the worker used, after `worker.run()` has returned. */
-  close(): Promise<void>;
+  workers: Worker[];
+  /** Runs until a shutdown signal (SIGINT/SIGTERM) has drained every worker, then closes connections. */
+  run(): Promise<void>;
+  shutdown(): void;
 }
 
 export interface CreateWorkerOptions {
@@ -29,7 +31,7 @@ export async function createRefineryWorker(
   config: Config,
   { logger, extra, decorateAdapters = (a) => a }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
-  const adapters = decorateAdapters(await openAdapters(config));
+  const adapters = decorateAdapters(await openAdapters(config, logger));
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -41,27 +43,45 @@ export async function createRefineryWorker(
       logger.warn({ err, workflowId, report }, 'could not report a stage attempt to the workflow');
     }
   };
+  const activities = createActivities({ ...adapters, client, download: config.download, logger, reportAttempt });
 
   const grace = config.worker.shutdownGraceMs;
-  const worker = await Worker.create({
+  const common = {
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    ...(config.worker.workflowBundlePath
-      ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ ...adapters, client, download: config.download, logger, reportAttempt }),
     // In-flight activities get the grace time to finish; past it they are cancelled and retried elsewhere.
     shutdownGraceTime: grace,
     shutdownForceTime: grace + 5_000,
     ...extra,
+  };
+  const { refineConceptImage, ...cheapStages } = activities;
+  const main = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.taskQueue,
+    ...(config.worker.workflowBundlePath
+      ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: cheapStages,
   });
+  const provider = await Worker.create({
+    ...common,
+    taskQueue: providerTaskQueue(config.temporal.taskQueue),
+    activities: { refineConceptImage },
+    maxConcurrentActivityTaskExecutions: config.provider.maxConcurrentCalls,
+    ...(config.provider.ratePerSecond ? { maxTaskQueueActivitiesPerSecond: config.provider.ratePerSecond } : {}),
+  });
+  const workers = [main, provider];
   return {
-    worker,
-    close: async () => {
-      await adapters.close();
-      await connection.close();
-      await clientConnection.close();
+    workers,
+    run: async () => {
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        await adapters.close();
+        await connection.close();
+        await clientConnection.close();
+      }
     },
+    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
   };
 }

@@ -8,14 +8,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'worker' });
   Runtime.install({ logger: temporalLogger(logger) });
-  const { worker, close } = await createRefineryWorker(config, { logger });
+  const refinery = await createRefineryWorker(config, { logger });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
-  try {
-    await worker.run(); // resolves once a shutdown signal has drained the worker
-  } finally {
-    await close();
-    logger.info('worker stopped');
-  }
+  await refinery.run(); // resolves once a shutdown signal has drained the workers
+  logger.info('worker stopped');
 }
 
 main().catch((err) => {

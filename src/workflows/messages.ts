@@ -10,6 +10,14 @@ export function workflowIdFor(taskId: string): string {
   return `refinement-${taskId}`;
 }
 
+/**
+ * The refine stage runs on a task queue of its own, so provider calls are throttled across all
+ * workers (the server enforces a queue's rate) and capped per worker apart from the cheap stages.
+ */
+export function providerTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-provider`;
+}
+
 export interface CancelRefinementArgs {
   reason?: string;
 }

@@ -16,11 +16,12 @@ import {
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RefineryActivities } from '../activities';
 import { findInputProblems } from './input-validation';
-import { cancelRefinementSignal, progressQuery, stageAttemptSignal, userIdKey } from './messages';
+import { cancelRefinementSignal, progressQuery, providerTaskQueue, stageAttemptSignal, userIdKey } from './messages';
 import { ProgressTracker } from './progress';
 import { resolveStagePolicies, type Stage, type StagePolicy } from './stage-policies';
 import type { RefinementInput, RefinementResult } from './types';
@@ -138,10 +139,11 @@ const STAGE_SUMMARIES: Record<Stage, string> = {
 /** One proxy per stage: each gets its own timeouts and retry policy. */
 function stageActivities(input: RefinementInput) {
   const policies = resolveStagePolicies(input.stagePolicies);
-  const proxy = (stage: Stage) => proxyActivities<RefineryActivities>(stageOptions(policies[stage], STAGE_SUMMARIES[stage]));
+  const proxy = (stage: Stage, extra: ActivityOptions = {}) =>
+    proxyActivities<RefineryActivities>({ ...stageOptions(policies[stage], STAGE_SUMMARIES[stage]), ...extra });
   return {
     download: proxy('download'),
-    refine: proxy('refine'),
+    refine: proxy('refine', { taskQueue: providerTaskQueue(workflowInfo().taskQueue) }),
     storeImage: proxy('storeImage'),
     storeConcept: proxy('storeConcept'),
     cleanup: proxyActivities<RefineryActivities>({

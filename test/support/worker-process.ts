@@ -73,14 +73,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'test-worker' });
   Runtime.install({ logger: temporalLogger(logger) });
-  const { worker, close } = await createRefineryWorker(config, {
+  const refinery = await createRefineryWorker(config, {
     logger,
     decorateAdapters: (adapters) => injectFaults(adapters, faults),
     extra: { interceptors: { activity: [(ctx) => ({ inbound: interceptor(ctx) })] } },
   });
   process.stdout.write('worker ready\n');
-  await worker.run();
-  await close();
+  await refinery.run();
 }
 
 main().catch((err) => {

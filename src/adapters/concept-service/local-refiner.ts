@@ -1,0 +1,167 @@
+/**
+ * The built-in ConceptService: no remote model, just the prompt's recognised instructions applied
+ * to the original with sharp. Good enough to make "warmer, more contrast, autumn colours" visibly
+ * true, honest about everything else through the result's notes.
+ */
+import sharp, { type Matrix3x3, type OutputInfo, type Sharp } from 'sharp';
+import { describeError, NotAnImageError, PixelLimitExceededError } from '../../errors';
+import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
+import {
+  describeOperation,
+  parseRefinementInstructions,
+  type ParsedInstructions,
+  type RefinementOperation,
+  type Rgb,
+} from './refinement-instructions';
+
+export interface LocalRefinerOptions {
+  /** Decoded width x height cap (decompression bombs); defaults to the download stage's default. */
+  maxPixels?: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** 8-bit sRGB pixels between steps, so every step is its own sharp pipeline and runs in our order. */
+interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+/** Rec. 709 luma weights: the luminance that the colour-replacing matrices keep. */
+const LUMA: Rgb = [0.2126, 0.7152, 0.0722];
+/** A light sepia so highlights stay cream rather than turning orange. */
+const SEPIA_TONE: Rgb = [162, 138, 101];
+const NEUTRAL: Rgb = [1, 1, 1];
+
+export class LocalRefiner implements ConceptService {
+  readonly name = 'local';
+  private readonly maxPixels: number;
+
+  constructor(options: LocalRefinerOptions = {}) {
+    const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+    if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
+    this.maxPixels = maxPixels;
+  }
+
+  async refine(request: RefineRequest): Promise<RefineResult> {
+    const { signal, heartbeat } = request;
+    signal.throwIfAborted();
+    const instructions = parseRefinementInstructions(request.refinementPrompt, request.preserveAspects);
+
+    let image = await this.decode(request.image.data);
+    for (const operation of instructions.operations) {
+      heartbeat();
+      signal.throwIfAborted();
+      image = await this.apply(image, operation);
+    }
+    heartbeat();
+    signal.throwIfAborted();
+    const data = await this.pipeline(image).png().toBuffer();
+    // A cancelled attempt must not hand back a result the workflow has stopped waiting for.
+    signal.throwIfAborted();
+    return { kind: 'image', data, contentType: 'image/png', notes: notesFor(instructions) };
+  }
+
+  /** Orientation baked in, colour converted to sRGB, always RGB or RGBA so every step sees one layout. */
+  private async decode(input: Buffer): Promise<RawImage> {
+    let decoded: { data: Buffer; info: OutputInfo };
+    try {
+      decoded = await sharp(input, { limitInputPixels: this.maxPixels })
+        .autoOrient()
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+    } catch (err) {
+      const reason = describeError(err);
+      if (/pixel limit/i.test(reason)) {
+        throw new PixelLimitExceededError(`image has more than ${this.maxPixels} pixels`, { cause: err });
+      }
+      throw new NotAnImageError(`cannot decode the original image: ${reason}`, { cause: err });
+    }
+    const { width, height, channels } = decoded.info;
+    if (channels !== 3 && channels !== 4) throw new NotAnImageError(`unsupported channel count ${channels}`);
+    return { data: decoded.data, width, height, channels };
+  }
+
+  private pipeline(image: RawImage): Sharp {
+    const { width, height, channels } = image;
+    return sharp(image.data, { raw: { width, height, channels }, limitInputPixels: this.maxPixels });
+  }
+
+  private async apply(image: RawImage, operation: RefinementOperation): Promise<RawImage> {
+    const { data, info } = await withOperation(this.pipeline(image), operation)
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    // Every step keeps the raw layout; anything else is a bug here, not bad input.
+    if (info.width !== image.width || info.height !== image.height || info.channels !== image.channels) {
+      throw new Error(`${operation.kind} changed the image layout`);
+    }
+    return { ...image, data };
+  }
+}
+
+function withOperation(pipeline: Sharp, op: RefinementOperation): Sharp {
+  switch (op.kind) {
+    case 'mirror':
+      return op.axis === 'horizontal' ? pipeline.flop() : pipeline.flip();
+    case 'monochrome':
+      return pipeline.recomb(colouriseMatrix(NEUTRAL, 1));
+    case 'sepia':
+      return pipeline.recomb(colouriseMatrix(SEPIA_TONE, op.strength));
+    case 'palette':
+      return pipeline.recomb(colouriseMatrix(op.target, op.strength));
+    case 'temperature':
+      // Red up, blue down (or the reverse): the usual white-balance nudge.
+      return pipeline.recomb([
+        [1 + op.shift, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1 - op.shift],
+      ]);
+    case 'saturation':
+      return pipeline.modulate({ saturation: op.factor });
+    case 'brightness':
+      return pipeline.modulate({ brightness: op.factor });
+    case 'contrast':
+      // Stretch around mid-grey so midtones stay put and the ends move apart.
+      return pipeline.linear(op.factor, 128 * (1 - op.factor));
+    case 'invert':
+      return pipeline.negate({ alpha: false });
+    case 'blur':
+      return pipeline.blur(op.sigma);
+    case 'sharpen':
+      return pipeline.sharpen({ sigma: op.sigma });
+  }
+}
+
+/**
+ * A 3x3 matrix that moves each pixel's chroma toward `target` while keeping its luminance:
+ * M = (1 - s)·I + s·(d ⊗ LUMA), with d = target / luma(target). Because LUMA·d = 1 the luminance
+ * of every output pixel equals its input's, so a palette shift recolours rather than washing the
+ * image toward a flat colour. With a neutral target and s = 1 every row is LUMA: exact greyscale.
+ */
+export function colouriseMatrix(target: Rgb, strength: number): Matrix3x3 {
+  const targetLuma = dot(LUMA, target);
+  // Pure black has no chroma to aim at: treat it as neutral.
+  const direction = targetLuma > 0 ? target.map((c) => c / targetLuma) : [...NEUTRAL];
+  const row = (i: number): [number, number, number] => {
+    const cell = (j: number) => (i === j ? 1 - strength : 0) + strength * direction[i] * LUMA[j];
+    return [cell(0), cell(1), cell(2)];
+  };
+  return [row(0), row(1), row(2)];
+}
+
+function dot(a: Rgb, b: Rgb): number {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+function notesFor({ operations, withheld, unrecognised }: ParsedInstructions): string[] {
+  const notes = operations.map((op) => `applied: ${describeOperation(op)}`);
+  for (const { operation, aspect } of withheld) {
+    notes.push(`not applied, preserving "${aspect}": ${describeOperation(operation)}`);
+  }
+  if (unrecognised.length > 0) notes.push(`not understood: ${unrecognised.map((f) => `"${f}"`).join(', ')}`);
+  if (operations.length === 0) notes.push('no adjustment applied: the image is the original re-encoded as PNG');
+  return notes;
+}
