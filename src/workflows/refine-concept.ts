@@ -27,19 +27,18 @@ import { resolveStagePolicies, type Stage, type StagePolicy } from './stage-poli
 import type { RefinementInput, RefinementResult } from './types';
 
 export async function refineConcept(input: RefinementInput): Promise<RefinementResult> {
+  const { taskId, userId } = input;
+  const progress = new ProgressTracker(taskId);
+  setHandler(progressQuery, () => progress.snapshot());
   const problems = findInputProblems(input);
   if (problems.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `task ${input.taskId}: invalid refinement request: ${problems.join('; ')}`,
-      'InvalidRefinementInputError',
-    );
+    const message = `task ${taskId}: invalid refinement request: ${problems.join('; ')}`;
+    progress.failed(message);
+    throw ApplicationFailure.nonRetryable(message, 'InvalidRefinementInputError');
   }
-  const { taskId, userId } = input;
   const stages = stageActivities(input);
-  const progress = new ProgressTracker(taskId);
   upsertSearchAttributes([{ key: userIdKey, value: userId }]);
 
-  setHandler(progressQuery, () => progress.snapshot());
   setHandler(stageAttemptSignal, (report) => progress.recordAttempt(report));
   setHandler(cancelRefinementSignal, ({ reason }) => {
     const why = reason?.trim() || 'cancelled by the user';

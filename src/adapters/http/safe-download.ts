@@ -108,7 +108,7 @@ export async function downloadWithAddressPolicy(
       });
       const location = firstHeader(response.headers.location);
       if (REDIRECT_STATUSES.has(response.statusCode) && location !== undefined) {
-        response.body.destroy();
+        discardBody(response.body);
         if (redirects >= limits.maxRedirects) {
           throw new ImageUnavailableError(`${current.host} redirected more than ${limits.maxRedirects} times`);
         }
@@ -188,7 +188,7 @@ function checkedLookup(policy: AddressPolicy, resolveHost: HostResolver): Lookup
     for (const { address } of addresses) {
       const parsed = parseIpLiteral(address);
       const reason = parsed ? policy(parsed) : `resolver answered "${address}", which is not an IP address`;
-      if (reason) throw new BlockedAddressError(`refusing to contact ${hostname}: it resolves to ${reason}`);
+      if (reason) throw new BlockedAddressError(`refusing to contact ${hostname}: its address ${reason}`);
     }
     return addresses;
   };
@@ -208,7 +208,7 @@ function checkedLookup(policy: AddressPolicy, resolveHost: HostResolver): Lookup
 function refuseUnsuccessfulStatus(response: Dispatcher.ResponseData, url: URL): void {
   const status = response.statusCode;
   if (status >= 200 && status < 300) return;
-  response.body.destroy();
+  discardBody(response.body);
   const problem = `${url.host} answered HTTP ${status}`;
   if (status >= 500 || TRANSIENT_CLIENT_STATUSES.has(status)) {
     const error = new DownloadFailedError(problem);
@@ -224,7 +224,7 @@ function refuseUnsuccessfulStatus(response: Dispatcher.ResponseData, url: URL): 
 function refuseAnnouncedOversize(response: Dispatcher.ResponseData, url: URL, maxBytes: number): void {
   const announced = Number(firstHeader(response.headers['content-length']));
   if (Number.isFinite(announced) && announced > maxBytes) {
-    response.body.destroy();
+    discardBody(response.body);
     throw new ImageTooLargeError(`${url.host} announced ${announced} bytes; the limit is ${maxBytes}`);
   }
 }
@@ -255,8 +255,14 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
+  // An HTTP-date always names a weekday and a month; this keeps "-5" or "2025" from passing as dates.
+  const at = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** Drops a body we will not read. undici reports that as an abort error on the stream: expected here. */
+function discardBody(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined).destroy();
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
