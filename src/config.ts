@@ -86,6 +86,11 @@ const envSchema = z.object({
     .pipe(stagePolicyOverridesSchema),
 
   WORKER_SHUTDOWN_GRACE_MS: int(0).default(10_000),
+  /**
+   * How long a workflow task waits for the worker that last ran the workflow before any worker may
+   * take it. It bounds how long a crashed worker holds up its workflows (the SDK default is 10 s).
+   */
+  WORKER_STICKY_TIMEOUT_MS: int(100).default(3_000),
   /** A workflow bundle made by `npm run bundle`; without one the worker bundles at start (seconds). */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   GATEWAY_PORT: int(0).max(65535).default(8080),
@@ -130,7 +135,7 @@ export interface Config {
     maxResponseBytes: number;
   };
   stagePolicies: StagePolicyOverrides;
-  worker: { shutdownGraceMs: number; workflowBundlePath?: string };
+  worker: { shutdownGraceMs: number; stickyTimeoutMs: number; workflowBundlePath?: string };
   gateway: GatewayConfig;
   logLevel: string;
 }
@@ -216,7 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     // The regex above accepts exactly the `ms` strings that Temporal's Duration type spells out.
     stagePolicies,
-    worker: { shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
+    worker: {
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+      stickyTimeoutMs: e.WORKER_STICKY_TIMEOUT_MS,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    },
     gateway: {
       port: e.GATEWAY_PORT,
       host: e.GATEWAY_HOST,

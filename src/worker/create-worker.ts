@@ -58,6 +58,7 @@ export async function createRefineryWorker(
   const main = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
+    stickyQueueScheduleToStartTimeout: config.worker.stickyTimeoutMs,
     ...(config.worker.workflowBundlePath
       ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),

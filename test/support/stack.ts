@@ -62,6 +62,7 @@ export class TestStack {
       ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
       REFINERY_STAGE_POLICIES: JSON.stringify(stagePolicies),
       WORKER_SHUTDOWN_GRACE_MS: '2000',
+      WORKER_STICKY_TIMEOUT_MS: '1000',
       LOG_LEVEL: 'info',
       TEST_JOURNAL: path.join(dir, 'journal.jsonl'),
       ...(options.database === 'postgres'

@@ -1,0 +1,47 @@
+/**
+ * Crash survival: the worker process is SIGKILLed while a stage is in flight (its work done but not yet
+ * reported, the hardest moment), a new worker process takes over, and the refinement completes with
+ * the earlier stages not run again and nothing stored twice.
+ */
+import { ImageServer } from './support/image-server';
+import { conceptPng } from './support/images';
+import { TestStack } from './support/stack';
+
+const STAGES = ['downloadOriginalImage', 'refineConceptImage', 'storeRefinedImage', 'storeRefinedConcept'] as const;
+
+let stack: TestStack;
+let images: ImageServer;
+let originalImageUrl: string;
+
+beforeAll(async () => {
+  [stack, images] = await Promise.all([TestStack.create({ database: 'postgres' }), ImageServer.start()]);
+  originalImageUrl = images.serve('/crash.png', { body: await conceptPng() });
+});
+afterAll(async () => {
+  await stack?.close();
+  await images?.close();
+});
+
+test.each(STAGES.map((stage, index) => [stage, index] as const))(
+  'a worker killed during %s: a new worker completes the refinement',
+  async (stage, index) => {
+    const taskId = `crash-${stage}-${Date.now()}`;
+    const doomed = await stack.startWorker({ hold: { activity: stage, when: 'after' } });
+    await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+    await stack.waitUntilHeld(stage, taskId);
+    await doomed.stop('SIGKILL');
+
+    await stack.startWorker();
+    const result = await stack.refinements.result(taskId);
+
+    STAGES.slice(0, index).forEach((earlier) => expect([earlier, stack.starts(earlier, taskId)]).toEqual([earlier, 1]));
+    expect(stack.starts(stage, taskId)).toBe(2); // the killed attempt, then its retry
+    expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
+    expect((await stack.concepts.findByTaskId(taskId))?.id).toBe(result.conceptId);
+    expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([
+      `refined/user-123/${taskId}.png`,
+      `refined/user-123/${taskId}.png.meta.json`,
+    ]);
+    await Promise.all(stack.workers.map((w) => w.stop()));
+  },
+);
