@@ -2,7 +2,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { ConceptService } from './concept-service/concept-service';
+import { JigsawStackProvider } from './concept-service/jigsawstack-provider';
 import { LocalRefiner } from './concept-service/local-refiner';
+import { OpenAiImagesProvider } from './concept-service/openai-images-provider';
+import type { ProviderHttpSettings } from './concept-service/provider-http';
 import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
 import { FilesystemImageStore } from './image-store/filesystem-image-store';
@@ -27,9 +30,21 @@ export async function openAdapters(config: Config, logger: Logger): Promise<Adap
 }
 
 export function createConceptService(config: Config): ConceptService {
-  switch (config.conceptProvider) {
+  const provider = config.conceptProvider;
+  const http: ProviderHttpSettings = {
+    connectTimeoutMs: config.provider.connectTimeoutMs,
+    headersTimeoutMs: config.provider.headersTimeoutMs,
+    timeoutMs: config.provider.timeoutMs,
+    maxResponseBytes: config.provider.maxResponseBytes,
+    maxPixels: config.download.maxPixels,
+  };
+  switch (provider.kind) {
     case 'local':
       return new LocalRefiner({ maxPixels: config.download.maxPixels });
+    case 'jigsawstack':
+      return new JigsawStackProvider({ apiKey: provider.apiKey, baseUrl: provider.baseUrl, http });
+    case 'openai':
+      return new OpenAiImagesProvider({ apiKey: provider.apiKey, baseUrl: provider.baseUrl, model: provider.model, http });
   }
 }
 
