@@ -1,6 +1,6 @@
 /**
  * Not a stage of the seed, but what makes "leaves nothing behind" true: removes the staged blobs of a
- * refinement, and on failure or cancellation its published image as well.
+ * refinement, and on failure or cancellation its published image and uploaded original as well.
  */
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
@@ -10,8 +10,9 @@ import { allPublishedKeys, allStagingKeys } from './blob-keys';
 export interface DiscardArtifactsInput {
   taskId: string;
   userId: string;
-  /** True when the refinement did not complete: its published image goes too. */
+  /** True when the refinement did not complete: its published image goes too, and its upload. */
   includePublished: boolean;
+  uploadedImageKey?: string;
 }
 
 export interface DiscardDeps {
@@ -23,6 +24,7 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
   return async function discardArtifacts(input: DiscardArtifactsInput): Promise<{ removed: number }> {
     const keys = allStagingKeys(input.taskId);
     if (input.includePublished) keys.push(...allPublishedKeys(input.userId, input.taskId));
+    if (input.includePublished && input.uploadedImageKey) keys.push(input.uploadedImageKey);
     const removed = await deps.imageStore.remove(keys);
     deps.logger.info({ taskId: input.taskId, attempt: Context.current().info.attempt, removed }, 'artifacts discarded');
     return { removed };

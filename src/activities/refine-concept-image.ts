@@ -1,10 +1,9 @@
 /** Stage 2, Apply Refinement: hand the staged original to the concept service and stage its answer. */
 import type { ConceptService } from '../adapters/concept-service/concept-service';
+import { inspectProviderImage } from '../adapters/concept-service/provider-http';
 import type { DownloadLimits } from '../adapters/http/download-limits';
-import { inspectImage } from '../adapters/http/image-inspection';
 import { safeDownload } from '../adapters/http/safe-download';
 import type { ImageStore } from '../adapters/image-store/image-store';
-import { InvalidProviderResponseError, NotAnImageError, PixelLimitExceededError } from '../errors';
 import type { ImageRef } from '../workflows/types';
 import { stagingKey } from './blob-keys';
 import { runStage, type StageDeps } from './stage';
@@ -52,7 +51,8 @@ export function createRefineConceptImage(deps: RefineDeps) {
         answer.kind === 'image'
           ? answer.data
           : (await safeDownload(answer.url, deps.download, { signal, onProgress: heartbeat })).data;
-      const image = await inspectProviderImage(data, deps.download.maxPixels, deps.conceptService.name);
+      // Whatever the provider sent, or its URL led to, must decode: a broken answer is the provider's fault.
+      const image = await inspectProviderImage(deps.conceptService.name, data, deps.download.maxPixels);
       const key = stagingKey(input.taskId, 'refined');
       await deps.imageStore.put(key, data, { contentType: image.contentType });
       log.info({ provider: deps.conceptService.name, bytes: data.length, notes: answer.notes }, 'refinement staged');
@@ -63,16 +63,4 @@ export function createRefineConceptImage(deps: RefineDeps) {
       };
     });
   };
-}
-
-/** A provider that answers with something that is not a usable image is the provider's fault, not the user's. */
-async function inspectProviderImage(data: Buffer, maxPixels: number, provider: string) {
-  try {
-    return await inspectImage(data, { maxPixels });
-  } catch (err) {
-    if (err instanceof NotAnImageError || err instanceof PixelLimitExceededError) {
-      throw new InvalidProviderResponseError(`${provider} answered with no usable image: ${err.message}`);
-    }
-    throw err;
-  }
 }

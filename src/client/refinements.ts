@@ -14,6 +14,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRefinementInputError } from '../errors';
 import { findInputProblems } from '../workflows/input-validation';
+import { initialProgress } from '../workflows/progress';
 import {
   cancelRefinementSignal,
   progressQuery,
@@ -115,21 +116,7 @@ export class RefinementClient {
     if (progress && status === 'RUNNING') return progress;
     if (progress && progress.status !== 'running') return progress;
     // No worker answered, or the run was terminated/timed out without the workflow noticing.
-    const base: RefinementProgress = progress ?? {
-      taskId,
-      status: 'running',
-      currentStage: null,
-      finishedStages: [],
-      attempt: 0,
-      lastFailure: null,
-      startedAt: description.startTime.toISOString(),
-      stageStartedAt: null,
-      updatedAt: new Date().toISOString(),
-      finishedAt: null,
-      cancellation: null,
-      notes: [],
-      result: null,
-    };
+    const base = progress ?? initialProgress(taskId, description.startTime.toISOString());
     if (status === 'RUNNING') return base;
     const finishedAt = description.closeTime?.toISOString() ?? base.updatedAt;
     if (status === 'CANCELLED') {

@@ -15,26 +15,30 @@ const STAGE_TITLES: Record<Stage, string> = {
   storeConcept: 'Store refined concept',
 };
 
+/** Where a refinement stands before its first stage (the client also uses it when no worker answers). */
+export function initialProgress(taskId: string, startedAt: string): RefinementProgress {
+  return {
+    taskId,
+    status: 'running',
+    currentStage: null,
+    finishedStages: [],
+    attempt: 0,
+    lastFailure: null,
+    startedAt,
+    stageStartedAt: null,
+    updatedAt: startedAt,
+    finishedAt: null,
+    cancellation: null,
+    notes: [],
+    result: null,
+  };
+}
+
 export class ProgressTracker {
   private readonly state: RefinementProgress;
 
   constructor(taskId: string) {
-    const now = new Date().toISOString();
-    this.state = {
-      taskId,
-      status: 'running',
-      currentStage: null,
-      finishedStages: [],
-      attempt: 0,
-      lastFailure: null,
-      startedAt: now,
-      stageStartedAt: null,
-      updatedAt: now,
-      finishedAt: null,
-      cancellation: null,
-      notes: [],
-      result: null,
-    };
+    this.state = initialProgress(taskId, new Date().toISOString());
   }
 
   snapshot(): RefinementProgress {

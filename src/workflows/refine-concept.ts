@@ -51,7 +51,9 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
   try {
     result = await runPipeline(input, stages, progress);
   } catch (err) {
-    await CancellationScope.nonCancellable(() => stages.cleanup.discardArtifacts({ taskId, userId, includePublished: true }));
+    await CancellationScope.nonCancellable(() =>
+      stages.cleanup.discardArtifacts({ taskId, userId, includePublished: true, uploadedImageKey: input.uploadedImageKey }),
+    );
     if (isCancellation(err)) {
       progress.cancelled();
       throw err;
