@@ -1,0 +1,232 @@
+/**
+ * The `refinery` command, on the gateway's HTTP API. Exit codes for scripts: 0 completed (or the
+ * command succeeded), 1 failed or error, 2 usage, 3 cancelled, 4 not found, 5 refused (auth, limits).
+ */
+import readline from 'node:readline/promises';
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config';
+import { ApiError, RefineryApiClient, type RefinementView } from './api-client';
+import { mintDevToken } from './gateway/dev-token';
+
+const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 3, notFound: 4, refused: 5 } as const;
+const STAGES = ['download', 'refine', 'storeImage', 'storeConcept'] as const;
+
+const program = new Command('refinery')
+  .description('Refine concept images through the Refinery gateway')
+  .option('--url <url>', 'gateway base URL', process.env.REFINERY_URL ?? 'http://localhost:8080')
+  .option('--token <token>', 'JWT or API key (default: $REFINERY_TOKEN)')
+  .option('--json', 'machine-readable output')
+  .exitOverride();
+
+function client(): RefineryApiClient {
+  const { url, token } = program.opts<{ url: string; token?: string }>();
+  const credential = token ?? process.env.REFINERY_TOKEN;
+  if (!credential) throw new CommanderError(EXIT.usage, 'refinery.token', 'no token: pass --token or set REFINERY_TOKEN (refinery token --user <id> mints one locally)');
+  return new RefineryApiClient(url.replace(/\/+$/, ''), credential);
+}
+
+const json = () => program.opts<{ json?: boolean }>().json === true;
+const print = (value: unknown, human: string) => console.log(json() ? JSON.stringify(value, null, 2) : human);
+const exitFor = (view: RefinementView) => (view.status === 'completed' ? EXIT.ok : view.status === 'cancelled' ? EXIT.cancelled : EXIT.failed);
+
+/** One line per stage: done with its time, running with the time so far, or waiting. */
+function stageBoard(view: RefinementView, startedAt: Map<string, number>, finishedAt: Map<string, number>): string {
+  const now = Date.now();
+  for (const stage of [...view.finishedStages, view.currentStage]) if (stage && !startedAt.has(stage)) startedAt.set(stage, now);
+  for (const stage of view.finishedStages) if (!finishedAt.has(stage)) finishedAt.set(stage, now);
+  return STAGES.map((stage) => {
+    const began = startedAt.get(stage);
+    const ended = finishedAt.get(stage);
+    const mark = ended ? '✔' : stage === view.currentStage ? '…' : ' ';
+    const seconds = began ? `${(((ended ?? now) - began) / 1000).toFixed(1)}s` : '';
+    const attempt = stage === view.currentStage && view.attempt > 1 ? ` (attempt ${view.attempt})` : '';
+    return `  ${mark} ${stage.padEnd(13)} ${seconds}${attempt}`;
+  }).join('\n');
+}
+
+async function follow(api: RefineryApiClient, taskId: string, { offerCancel }: { offerCancel: boolean }): Promise<number> {
+  const startedAt = new Map<string, number>();
+  const finishedAt = new Map<string, number>();
+  const live = process.stdout.isTTY && !json();
+  let drawn = 0;
+  const stop = new AbortController();
+  const onSigint = async () => {
+    if (!offerCancel || !process.stdin.isTTY) return void stop.abort();
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`\nCancel refinement ${taskId}? [y/N] `);
+    rl.close();
+    if (/^y/i.test(answer)) {
+      await api.cancel(taskId, 'cancelled from the CLI').catch((err) => console.error(String(err)));
+    } else stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const final = await api.watch(
+      taskId,
+      (view) => {
+        if (!live) return;
+        if (drawn) process.stdout.write(`\x1b[${drawn}A\x1b[0J`);
+        const board = stageBoard(view, startedAt, finishedAt);
+        process.stdout.write(board + '\n');
+        drawn = board.split('\n').length;
+      },
+      stop.signal,
+    );
+    const concept = final.conceptId ? await api.concept(final.conceptId) : undefined;
+    print({ ...final, concept }, summary(final));
+    return exitFor(final);
+  } catch (err) {
+    if (stop.signal.aborted) {
+      console.error(`stopped watching; refinement ${taskId} goes on (refinery watch ${taskId})`);
+      return EXIT.ok;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function summary(view: RefinementView): string {
+  const lines = [`${view.taskId}: ${view.status}`];
+  if (view.conceptId) lines.push(`concept: ${view.conceptId}`, `image:   ${view.imageUrl}`);
+  if (view.lastFailure) lines.push(`failure: ${view.lastFailure}`);
+  if (view.cancellation) lines.push(`cancel:  ${view.cancellation.outcome} (${view.cancellation.reason})`);
+  return lines.join('\n');
+}
+
+program
+  .command('refine')
+  .description('start a refinement of an image URL or a local file and follow it to the end')
+  .argument('<image>', 'http(s) URL or path of a PNG/JPEG/WebP file')
+  .requiredOption('-p, --prompt <text>', 'the refinement prompt')
+  .requiredOption('-l, --logo <text>', 'logo description')
+  .requiredOption('-t, --theme <text>', 'theme description')
+  .option('-k, --keep <aspect...>', 'aspects to preserve')
+  .option('--idempotency-key <key>', 'makes a retried command return the same refinement')
+  .option('--detach', 'print the task id and return at once')
+  .action(async (image: string, o: { prompt: string; logo: string; theme: string; keep?: string[]; idempotencyKey?: string; detach?: boolean }) => {
+    const api = client();
+    const started = await api.start({
+      image,
+      refinementPrompt: o.prompt,
+      logoDescription: o.logo,
+      themeDescription: o.theme,
+      preserveAspects: o.keep,
+      idempotencyKey: o.idempotencyKey,
+    });
+    if (o.detach) return void print(started, started.taskId);
+    if (!json()) console.log(`refinement ${started.taskId} started (Ctrl-C to cancel or detach)`);
+    process.exitCode = await follow(api, started.taskId, { offerCancel: true });
+  });
+
+program
+  .command('watch')
+  .argument('<taskId>')
+  .description('follow a refinement to its end')
+  .action(async (taskId: string) => {
+    process.exitCode = await follow(client(), taskId, { offerCancel: true });
+  });
+
+program
+  .command('status')
+  .argument('<taskId>')
+  .description('where a refinement stands')
+  .action(async (taskId: string) => {
+    const view = await client().get(taskId);
+    print(view, `${summary(view)}\nstage:   ${view.currentStage ?? '-'}  finished: ${view.finishedStages.join(', ') || '-'}`);
+    process.exitCode = view.status === 'running' ? EXIT.ok : exitFor(view);
+  });
+
+program
+  .command('list')
+  .description('your refinements, newest first')
+  .option('-s, --status <status>', 'running, completed, failed or cancelled')
+  .option('-n, --limit <n>', 'how many', (v) => Number(v), 20)
+  .option('--cursor <cursor>', 'next page cursor from a previous list')
+  .action(async (o: { status?: 'running'; limit: number; cursor?: string }) => {
+    const page = await client().list(o);
+    const rows = page.items.map((i) => `${i.createdAt}  ${i.status.padEnd(9)}  ${i.taskId}`);
+    print(page, [...rows, ...(page.nextCursor ? [`more: refinery list --cursor ${page.nextCursor}`] : [])].join('\n') || 'no refinements');
+  });
+
+program
+  .command('cancel')
+  .argument('<taskId>')
+  .option('-r, --reason <text>', 'why')
+  .description('cancel a running refinement')
+  .action(async (taskId: string, o: { reason?: string }) => {
+    const result = await client().cancel(taskId, o.reason);
+    print(result, `${taskId}: cancelling`);
+  });
+
+program
+  .command('token')
+  .description('mint a development JWT with the local secret (local stack only)')
+  .requiredOption('-u, --user <id>', 'user id (the sub claim)')
+  .option('--anonymous', 'set is_anonymous')
+  .option('--ttl <seconds>', 'lifetime', (v) => Number(v), 3600)
+  .action((o: { user: string; anonymous?: boolean; ttl: number }) => {
+    const token = mintDevToken(loadConfig().gateway.auth, { userId: o.user, isAnonymous: o.anonymous, ttlSeconds: o.ttl });
+    print({ token }, token);
+  });
+
+const apiKey = program.command('api-key').description('manage API keys (admin: talks to the database directly)');
+apiKey
+  .command('create')
+  .requiredOption('-u, --user <id>', 'the user the key acts for')
+  .option('--label <text>', 'what the key is for', '')
+  .action(async (o: { user: string; label: string }) => {
+    await withApiKeys(async (keys) => {
+      const { key, record } = await keys.create(o.user, o.label);
+      print({ key, ...record }, `${key}\n(id ${record.id}; shown once, store it now)`);
+    });
+  });
+apiKey
+  .command('revoke')
+  .argument('<id>')
+  .action(async (id: string) => {
+    await withApiKeys(async (keys) => {
+      const revoked = await keys.revoke(id);
+      print({ id, revoked }, revoked ? `revoked ${id}` : `no live key ${id}`);
+      if (!revoked) process.exitCode = EXIT.notFound;
+    });
+  });
+apiKey
+  .command('list')
+  .requiredOption('-u, --user <id>')
+  .action(async (o: { user: string }) => {
+    await withApiKeys(async (keys) => {
+      const records = await keys.list(o.user);
+      print(records, records.map((r) => `${r.id}  ${r.revokedAt ? 'revoked' : 'live   '}  ${r.createdAt}  ${r.label}`).join('\n') || 'no keys');
+    });
+  });
+
+async function withApiKeys(work: (keys: import('./gateway/api-keys').ApiKeys) => Promise<void>): Promise<void> {
+  const [{ openGatewayDatabase }, { ApiKeys }] = await Promise.all([import('./gateway/database'), import('./gateway/api-keys')]);
+  const db = await openGatewayDatabase(loadConfig().database);
+  try {
+    await work(new ApiKeys(db));
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(EXIT.ok);
+      if (err.code === 'refinery.token') console.error(err.message);
+      process.exit(EXIT.usage);
+    }
+    if (err instanceof ApiError) {
+      print({ status: err.status, problem: err.problem }, err.message + (err.problem.errors ?? []).map((e) => `\n  ${e.field}: ${e.detail}`).join(''));
+      process.exit(err.status === 404 ? EXIT.notFound : err.status === 400 ? EXIT.usage : [401, 403, 409, 429].includes(err.status) ? EXIT.refused : EXIT.failed);
+    }
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(EXIT.failed);
+  }
+}
+
+void main();

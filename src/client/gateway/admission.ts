@@ -1,0 +1,158 @@
+/**
+ * Starting a refinement for a user: the Idempotency-Key lookup, the ownership claim (before the
+ * workflow exists, so no refinement is ever without an owner), the running cap, the upload, the start.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { uploadKey } from '../../activities/blob-keys';
+import type { ImageStore } from '../../adapters/image-store/image-store';
+import { InvalidRefinementInputError } from '../../errors';
+import type { RefinementClient } from '../refinements';
+import type { RefinementStatus } from '../../workflows/types';
+import type { AuthenticatedUser } from './auth';
+import { isUniqueViolation, type OwnershipStore } from './ownership';
+import { HttpProblem, ProblemType } from './problems';
+import type { CreateRefinementBody } from './schemas';
+import type { UrlSigner } from './signed-urls';
+import type { StatusCache } from './status-cache';
+
+export interface UploadedImage {
+  data: Buffer;
+  contentType: string;
+}
+
+export interface AdmissionRequest {
+  user: AuthenticatedUser;
+  body: CreateRefinementBody;
+  idempotencyKey?: string;
+  upload?: UploadedImage;
+}
+
+export interface Admitted {
+  taskId: string;
+  status: RefinementStatus;
+  /** True when an earlier request with the same Idempotency-Key made this refinement. */
+  replayed: boolean;
+}
+
+export interface AdmissionDeps {
+  ownership: OwnershipStore;
+  statusCache: StatusCache;
+  refinements: RefinementClient;
+  imageStore: ImageStore;
+  signer: UrlSigner;
+  maxRunningPerUser: number;
+  capRetryAfterSeconds: number;
+}
+
+export class Admission {
+  constructor(private readonly deps: AdmissionDeps) {}
+
+  async admit(request: AdmissionRequest): Promise<Admitted> {
+    const { ownership } = this.deps;
+    const fingerprint = fingerprintOf(request);
+    if (request.idempotencyKey) {
+      const earlier = await ownership.findByIdempotencyKey(request.user.id, request.idempotencyKey);
+      if (earlier) return this.replay(request, earlier.task_id, earlier.request_fingerprint, fingerprint, earlier.status);
+    }
+    const taskId = randomUUID();
+    try {
+      await ownership.claim({ taskId, userId: request.user.id, idempotencyKey: request.idempotencyKey, fingerprint });
+    } catch (err) {
+      // The same key sent twice at once: the other request won the claim; answer with its refinement.
+      if (!request.idempotencyKey || !isUniqueViolation(err)) throw err;
+      const winner = await ownership.findByIdempotencyKey(request.user.id, request.idempotencyKey);
+      if (!winner) throw err;
+      return this.replay(request, winner.task_id, winner.request_fingerprint, fingerprint, winner.status);
+    }
+    // Claim first, count after: two concurrent starts both see each other and neither slips past the cap.
+    await this.enforceRunningCap(request.user.id, taskId);
+    try {
+      await this.start(taskId, request);
+    } catch (err) {
+      // Without a key the caller cannot retry into this task id, so the claim would only dangle.
+      // With one, keep it: the retry finds it and starts the same task id.
+      if (!request.idempotencyKey || err instanceof InvalidRefinementInputError) await ownership.release(taskId);
+      throw err;
+    }
+    return { taskId, status: 'running', replayed: false };
+  }
+
+  private async replay(
+    request: AdmissionRequest,
+    taskId: string,
+    earlierFingerprint: string | null,
+    fingerprint: string,
+    status: RefinementStatus,
+  ): Promise<Admitted> {
+    if (earlierFingerprint !== fingerprint) {
+      throw new HttpProblem({
+        type: ProblemType.idempotencyConflict,
+        title: 'Idempotency-Key reused',
+        status: 422,
+        detail: 'this Idempotency-Key was already used for a different request',
+      });
+    }
+    // The first request may have died between the claim and the start: finish its work.
+    if (!(await this.workflowExists(taskId))) await this.start(taskId, request);
+    return { taskId, status, replayed: true };
+  }
+
+  private async enforceRunningCap(userId: string, taskId: string): Promise<void> {
+    const { ownership, statusCache, maxRunningPerUser } = this.deps;
+    if ((await ownership.countRunning(userId)) <= maxRunningPerUser) return;
+    // The column may lag behind refinements that ended unobserved: look before refusing.
+    await statusCache.refreshRunning(userId);
+    if ((await ownership.countRunning(userId)) <= maxRunningPerUser) return;
+    await ownership.release(taskId);
+    throw new HttpProblem(
+      {
+        type: ProblemType.tooManyRunning,
+        title: 'Too many running refinements',
+        status: 429,
+        detail: `at most ${maxRunningPerUser} refinements may run at once; wait for one to finish or cancel one`,
+      },
+      { 'retry-after': String(this.deps.capRetryAfterSeconds) },
+    );
+  }
+
+  private async start(taskId: string, { user, body, upload }: AdmissionRequest): Promise<void> {
+    let originalImageUrl = body.originalImageUrl;
+    let uploadedImageKey: string | undefined;
+    if (upload) {
+      uploadedImageKey = uploadKey(taskId);
+      await this.deps.imageStore.put(uploadedImageKey, upload.data, { contentType: upload.contentType, metadata: { taskId, userId: user.id } });
+      originalImageUrl = this.deps.signer.sign(uploadedImageKey).url;
+    }
+    if (!originalImageUrl) throw new Error('a refinement needs an image URL or an upload');
+    await this.deps.refinements.start({
+      taskId,
+      userId: user.id,
+      isAnonymous: user.isAnonymous,
+      originalImageUrl,
+      uploadedImageKey,
+      refinementPrompt: body.refinementPrompt,
+      logoDescription: body.logoDescription,
+      themeDescription: body.themeDescription,
+      preserveAspects: body.preserveAspects,
+    });
+  }
+
+  private async workflowExists(taskId: string): Promise<boolean> {
+    try {
+      await this.deps.refinements.handle(taskId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+}
+
+/** Same fields and the same image bytes make the same request, whatever the field order. */
+function fingerprintOf({ body, upload }: AdmissionRequest): string {
+  const canonical = JSON.stringify(Object.entries(body).sort(([a], [b]) => a.localeCompare(b)));
+  const hash = createHash('sha256').update(canonical);
+  if (upload) hash.update('\0image\0').update(upload.data);
+  return hash.digest('hex');
+}

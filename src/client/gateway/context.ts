@@ -1,0 +1,36 @@
+/** What the route modules share: the services app.ts builds from the injected dependencies. */
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { ConceptStore } from '../../adapters/concept-store/concept-store';
+import type { ImageStore } from '../../adapters/image-store/image-store';
+import type { Config } from '../../config';
+import type { RefinementClient } from '../refinements';
+import type { Admission } from './admission';
+import type { OwnershipStore } from './ownership';
+import type { UrlSigner } from './signed-urls';
+import type { StatusCache } from './status-cache';
+import type { Views } from './views';
+
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface GatewayContext {
+  config: Config;
+  temporal: Client;
+  refinements: RefinementClient;
+  imageStore: ImageStore;
+  conceptStore: ConceptStore;
+  db: Knex;
+  ownership: OwnershipStore;
+  statusCache: StatusCache;
+  admission: Admission;
+  signer: UrlSigner;
+  views: Views;
+}

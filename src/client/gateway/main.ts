@@ -1,0 +1,36 @@
+/** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
+import { Client, Connection } from '@temporalio/client';
+import { openAdapters } from '../../adapters';
+import { loadConfig } from '../../config';
+import { createLogger } from '../../logging';
+import { RefinementClient } from '../refinements';
+import { buildGateway } from './app';
+import { openGatewayDatabase } from './database';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, { component: 'gateway' });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const adapters = await openAdapters(config, logger);
+  const db = await openGatewayDatabase(config.database);
+  const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies: config.stagePolicies });
+  const app = await buildGateway({ config, temporal, refinements, imageStore: adapters.imageStore, conceptStore: adapters.conceptStore, db, logger });
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'gateway stopping');
+    await app.close();
+    await Promise.all([db.destroy(), adapters.close(), connection.close()]);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.gateway.port, host: config.gateway.host });
+  logger.info({ port: config.gateway.port, host: config.gateway.host, docs: '/docs' }, 'gateway listening');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+/**
+ * The gateway's own tables, with their own knex bookkeeping table: the gateway owns who-owns-what and
+ * API keys, the concept store owns concepts, and either can change its schema without the other.
+ */
+import type { Knex } from 'knex';
+
+export const OWNERSHIP_TABLE = 'gateway_refinements';
+export const API_KEYS_TABLE = 'gateway_api_keys';
+export const GATEWAY_MIGRATIONS_TABLE = 'gateway_migrations';
+
+const createOwnership: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.createTable(OWNERSHIP_TABLE, (table) => {
+      table.text('task_id').primary();
+      table.text('user_id').notNullable();
+      // (user, Idempotency-Key) → task id: a retried start finds the refinement its first try made.
+      table.text('idempotency_key');
+      // What the first request asked for, so the same key with a different request is refused.
+      table.text('request_fingerprint');
+      // A cache of the workflow's status: written 'running', moved on when a read sees the end.
+      table.text('status').notNullable().defaultTo('running');
+      // ISO-8601 UTC text written by the gateway: sorts the same on both databases, keeps milliseconds.
+      table.text('created_at').notNullable();
+      table.text('finished_at');
+      table.unique(['user_id', 'idempotency_key']);
+      table.index(['user_id', 'created_at', 'task_id']);
+      table.index(['user_id', 'status']);
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable(OWNERSHIP_TABLE);
+  },
+};
+
+const createApiKeys: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.createTable(API_KEYS_TABLE, (table) => {
+      table.text('id').primary();
+      table.text('user_id').notNullable().index();
+      // sha256 of the whole key, hex: looked up by equality, so it is unique and indexed.
+      table.text('key_hash').notNullable().unique();
+      table.text('label').notNullable().defaultTo('');
+      table.text('created_at').notNullable();
+      table.text('revoked_at');
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable(API_KEYS_TABLE);
+  },
+};
+
+interface NamedMigration {
+  name: string;
+  migration: Knex.Migration;
+}
+
+/** Append only; never rename a shipped migration (the name is what the bookkeeping table records). */
+const MIGRATIONS: readonly NamedMigration[] = [
+  { name: '0001-create-gateway-refinements', migration: createOwnership },
+  { name: '0002-create-gateway-api-keys', migration: createApiKeys },
+];
+
+class GatewayMigrationSource implements Knex.MigrationSource<NamedMigration> {
+  async getMigrations() {
+    return [...MIGRATIONS];
+  }
+  getMigrationName(entry: NamedMigration) {
+    return entry.name;
+  }
+  async getMigration(entry: NamedMigration) {
+    return entry.migration;
+  }
+}
+
+/** Several gateways (or test files) may start together; knex's lock makes the losers fail, so retry. */
+export async function migrateGatewayTables(knex: Knex): Promise<void> {
+  const config = { migrationSource: new GatewayMigrationSource(), tableName: GATEWAY_MIGRATIONS_TABLE };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await knex.migrate.latest(config);
+      return;
+    } catch (err) {
+      const { name, code, message } = (err ?? {}) as { name?: string; code?: string; message?: string };
+      const concurrent =
+        name === 'MigrationLocked' || ['23505', '42P07', '42710'].includes(code ?? '') || /already exists/i.test(message ?? '');
+      if (attempt >= 10 || !concurrent) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Keeps the status column of the ownership table close to the truth. Reads and streams record what
+ * they see; before the running cap or a status-filtered list relies on the column, the user's rows
+ * still marked running are checked against Temporal with one describe each (a handful of rows: the
+ * cap keeps that number small).
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { RefinementClient } from '../refinements';
+import type { RefinementProgress, RefinementStatus } from '../../workflows/types';
+import type { OwnershipStore } from './ownership';
+
+/** A claimed row without a workflow this long after its creation is a start that never happened. */
+const ABANDONED_AFTER_MS = 5 * 60_000;
+
+const TERMINAL: Record<string, Exclude<RefinementStatus, 'running'>> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  TERMINATED: 'failed',
+  TIMED_OUT: 'failed',
+  CANCELLED: 'cancelled',
+};
+
+export class StatusCache {
+  constructor(
+    private readonly ownership: OwnershipStore,
+    private readonly refinements: RefinementClient,
+  ) {}
+
+  async record(progress: RefinementProgress): Promise<void> {
+    if (progress.status !== 'running') await this.ownership.markFinished(progress.taskId, progress.status, progress.finishedAt);
+  }
+
+  async refreshRunning(userId: string, limit = 100): Promise<void> {
+    const rows = await this.ownership.running(userId, limit);
+    await Promise.all(
+      rows.map(async (row) => {
+        try {
+          const description = await this.refinements.handle(row.task_id).describe();
+          const status = TERMINAL[description.status.name];
+          if (status) await this.ownership.markFinished(row.task_id, status, description.closeTime?.toISOString() ?? null);
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          if (Date.now() - Date.parse(row.created_at) > ABANDONED_AFTER_MS) await this.ownership.markFinished(row.task_id, 'failed', null);
+        }
+      }),
+    );
+  }
+}

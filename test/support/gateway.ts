@@ -1,0 +1,88 @@
+/** A real gateway on 127.0.0.1 for a TestStack: same Temporal task queue, image store and database. */
+import type { FastifyInstance } from 'fastify';
+import type { Knex } from 'knex';
+import { loadConfig, type Config } from '../../src/config';
+import { FilesystemImageStore } from '../../src/adapters/image-store/filesystem-image-store';
+import { ApiKeys } from '../../src/client/gateway/api-keys';
+import { buildGateway } from '../../src/client/gateway/app';
+import { openGatewayDatabase } from '../../src/client/gateway/database';
+import { mintDevToken, type DevTokenOptions } from '../../src/client/gateway/dev-token';
+import { UrlSigner } from '../../src/client/gateway/signed-urls';
+import { freePort } from './ports';
+import type { TestStack } from './stack';
+
+export class TestGateway {
+  private constructor(
+    readonly app: FastifyInstance,
+    readonly config: Config,
+    readonly db: Knex,
+    readonly origin: string,
+  ) {}
+
+  static async start(stack: TestStack, env: Record<string, string> = {}): Promise<TestGateway> {
+    const port = await freePort();
+    const config = loadConfig({
+      ...stack.env,
+      GATEWAY_PORT: String(port),
+      GATEWAY_HOST: '127.0.0.1',
+      PUBLIC_IMAGE_BASE_URL: `http://127.0.0.1:${port}/images`,
+      ...env,
+    });
+    const db = await openGatewayDatabase(config.database);
+    const app = await buildGateway({
+      config,
+      temporal: stack.temporal,
+      refinements: stack.refinements,
+      imageStore: new FilesystemImageStore(config.imageStore),
+      conceptStore: stack.concepts,
+      db,
+      logger: false,
+      interactiveDocs: false,
+    });
+    await app.listen({ port, host: '127.0.0.1' });
+    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`);
+  }
+
+  token(userId: string, options: Omit<DevTokenOptions, 'userId'> = {}): string {
+    return mintDevToken(this.config.gateway.auth, { userId, ...options });
+  }
+
+  apiKeys(): ApiKeys {
+    return new ApiKeys(this.db);
+  }
+
+  /** A signer with the gateway's secret whose clock can be moved, to make expired or altered links. */
+  signer(now: () => number = Date.now): UrlSigner {
+    return new UrlSigner(this.config.gateway.urlSigningSecret, this.config.imageStore.publicBaseUrl, this.config.gateway.signedUrlTtlSeconds, now);
+  }
+
+  async fetch(path: string, init: RequestInit & { token?: string; json?: unknown } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(init.json);
+    }
+    return fetch(this.origin + path, { ...init, headers, body });
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.db.destroy();
+  }
+}
+
+/** Reads an SSE response to its end: every event with its parsed data. */
+export async function readEvents(response: Response): Promise<{ event: string; data: any }[]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => {
+      const lines = block.split('\n');
+      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
+      const data = JSON.parse(lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'));
+      return { event, data };
+    });
+}
