@@ -165,8 +165,8 @@ program
   .requiredOption('-u, --user <id>', 'user id (the sub claim)')
   .option('--anonymous', 'set is_anonymous')
   .option('--ttl <seconds>', 'lifetime', (v) => Number(v), 3600)
-  .action((o: { user: string; anonymous?: boolean; ttl: number }) => {
-    const token = mintDevToken(loadConfig().gateway.auth, { userId: o.user, isAnonymous: o.anonymous, ttlSeconds: o.ttl });
+  .action(async (o: { user: string; anonymous?: boolean; ttl: number }) => {
+    const token = await mintDevToken(loadConfig().gateway.auth, { userId: o.user, isAnonymous: o.anonymous, ttlSeconds: o.ttl });
     print({ token }, token);
   });
 

@@ -3,7 +3,6 @@ import { ImageServer } from '../support/image-server';
 import { conceptPng } from '../support/images';
 import { TestGateway } from '../support/gateway';
 import { TestStack } from '../support/stack';
-import { signHs256 } from '../../src/client/gateway/hs256';
 
 describe('gateway authorization', () => {
   let stack: TestStack;
@@ -21,8 +20,8 @@ describe('gateway authorization', () => {
     await stack.startWorker({ hold: { activity: 'refineConceptImage', when: 'before', ms: 8_000 } });
     gateway = await TestGateway.start(stack);
     // Unique ids: every test file shares one PostgreSQL database, so 'bob' may have refinements elsewhere.
-    alice = gateway.token(`alice-${process.pid}-${Date.now()}`);
-    bob = gateway.token(`bob-${process.pid}-${Date.now()}`);
+    alice = await gateway.token(`alice-${process.pid}-${Date.now()}`);
+    bob = await gateway.token(`bob-${process.pid}-${Date.now()}`);
     const url = images.serve('/a.png', { body: original });
     const started = await gateway.fetch('/v1/refinements', {
       method: 'POST',
@@ -49,10 +48,10 @@ describe('gateway authorization', () => {
   test('no token, expired token, wrong audience, wrong issuer, bad signature, alg none, revoked API key → 401', async () => {
     const { auth } = gateway.config.gateway;
     await expect401({});
-    expect((await expect401({ token: gateway.token('alice', { ttlSeconds: -120 }) })).detail).toBe('token expired');
-    expect((await expect401({ token: gateway.token('alice', { audience: 'someone-else' }) })).detail).toMatch(/audience/);
-    expect((await expect401({ token: gateway.token('alice', { issuer: 'https://evil.example' }) })).detail).toMatch(/issuer/);
-    const forged = signHs256({ sub: 'alice', iss: auth.issuer, aud: auth.audience, exp: Date.now() / 1000 + 60 }, 'x'.repeat(40));
+    expect((await expect401({ token: await gateway.token('alice', { ttlSeconds: -120 }) })).detail).toBe('token expired');
+    expect((await expect401({ token: await gateway.token('alice', { audience: 'someone-else' }) })).detail).toMatch(/audience/);
+    expect((await expect401({ token: await gateway.token('alice', { issuer: 'https://evil.example' }) })).detail).toMatch(/issuer/);
+    const forged = await gateway.token('alice', { secret: 'x'.repeat(40) });
     await expect401({ token: forged });
     const [, payload] = alice.split('.');
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;

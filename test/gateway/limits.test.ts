@@ -27,7 +27,7 @@ describe('gateway limits', () => {
   });
 
   test('the rate limit is per user and answers 429 with Retry-After', async () => {
-    const token = gateway.token('busy');
+    const token = await gateway.token('busy');
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await gateway.fetch('/v1/refinements', { token })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
@@ -36,11 +36,11 @@ describe('gateway limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect((await limited.json()) as any).toMatchObject({ status: 429, type: 'urn:refinery:problem:rate-limited' });
-    expect((await gateway.fetch('/v1/refinements', { token: gateway.token('calm') })).status).toBe(200);
+    expect((await gateway.fetch('/v1/refinements', { token: await gateway.token('calm') })).status).toBe(200);
   });
 
   test('a second running refinement is refused with 429 and Retry-After until the first ends', async () => {
-    const token = gateway.token('capped');
+    const token = await gateway.token('capped');
     const body = (name: string) => ({
       originalImageUrl: images.serve(`/${name}.png`, { body: original }),
       refinementPrompt: 'warmer',

@@ -69,3 +69,19 @@ describe('gateway OpenAPI document', () => {
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
   });
 });
+
+describe('interactive docs', () => {
+  test('/docs serves the Swagger UI page for the same document', async () => {
+    const stack = await TestStack.create({ database: 'sqlite' });
+    const gateway = await TestGateway.start(stack);
+    try {
+      const page = await gateway.fetch('/docs/');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).toMatch(/swagger/i);
+    } finally {
+      await gateway.close();
+      await stack.close();
+    }
+  });
+});

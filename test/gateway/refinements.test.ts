@@ -23,7 +23,7 @@ describe('gateway refinements', () => {
     [stack, images, original] = await Promise.all([TestStack.create({ database: 'postgres' }), ImageServer.start(), conceptPng()]);
     await stack.startWorker();
     gateway = await TestGateway.start(stack);
-    token = gateway.token('alice');
+    token = await gateway.token('alice');
   });
   afterAll(async () => {
     await gateway?.close();
@@ -92,7 +92,7 @@ describe('gateway refinements', () => {
     expect(different.status).toBe(422);
     expect((await different.json()) as any).toMatchObject({ status: 422, type: 'urn:refinery:problem:idempotency-key-reused' });
     // Another user's identical key is theirs alone.
-    const bob = await gateway.fetch('/v1/refinements', { method: 'POST', token: gateway.token('bob'), json: request(url), headers: { 'idempotency-key': 'idem-key-1' } });
+    const bob = await gateway.fetch('/v1/refinements', { method: 'POST', token: await gateway.token('bob'), json: request(url), headers: { 'idempotency-key': 'idem-key-1' } });
     expect(((await bob.json()) as any).taskId).not.toBe(a.taskId);
   });
 
@@ -128,7 +128,7 @@ describe('gateway refinements', () => {
       await held.startWorker({ hold: { activity: 'refineConceptImage', when: 'before' } });
       const heldGateway = await TestGateway.start(held);
       try {
-        const t = heldGateway.token('alice');
+        const t = await heldGateway.token('alice');
         const url = images.serve('/held.png', { body: original });
         const { taskId } = (await (await heldGateway.fetch('/v1/refinements', { method: 'POST', token: t, json: request(url) })).json()) as any;
         await held.waitUntilHeld('refineConceptImage', taskId);
@@ -156,7 +156,7 @@ describe('gateway refinements', () => {
   });
 
   test('list: own refinements newest first, paginated, filtered by status', async () => {
-    const t = gateway.token('lister');
+    const t = await gateway.token('lister');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const url = images.serve(`/list-${i}.png`, { body: original });

@@ -67,7 +67,7 @@ describe('gateway validation', () => {
   beforeAll(async () => {
     stack = await TestStack.create({ database: 'postgres' });
     gateway = await TestGateway.start(stack);
-    token = gateway.token('validator');
+    token = await gateway.token('validator');
   });
   afterAll(async () => {
     await gateway?.close();

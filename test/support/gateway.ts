@@ -37,13 +37,12 @@ export class TestGateway {
       conceptStore: stack.concepts,
       db,
       logger: false,
-      interactiveDocs: false,
     });
     await app.listen({ port, host: '127.0.0.1' });
     return new TestGateway(app, config, db, `http://127.0.0.1:${port}`);
   }
 
-  token(userId: string, options: Omit<DevTokenOptions, 'userId'> = {}): string {
+  token(userId: string, options: Omit<DevTokenOptions, 'userId'> = {}): Promise<string> {
     return mintDevToken(this.config.gateway.auth, { userId, ...options });
   }
 

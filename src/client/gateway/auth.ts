@@ -1,12 +1,13 @@
 /**
- * Who is calling: a Bearer JWT from the identity provider (HS256 shared secret, or keys from a JWKS
- * URL through jose; issuer, audience and expiry checked; `sub` is the user id, `is_anonymous` as Supabase sets
- * it), or an API key (`Authorization: Bearer rk_…` or `X-API-Key`). Anything else is a 401.
+ * Who is calling: a Bearer JWT from the identity provider (HS256 shared secret, or the provider's
+ * keys from a JWKS URL; issuer, audience and expiry checked by jose; `sub` is the user id,
+ * `is_anonymous` as Supabase sets it), or an API key (`Authorization: Bearer rk_…` or `X-API-Key`).
+ * Anything else is a 401.
  */
 import type { FastifyRequest } from 'fastify';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { GatewayConfig } from '../../config';
 import { ApiKeys, looksLikeApiKey } from './api-keys';
-import { JwtError, verifyHs256, type JwtClaims } from './hs256';
 import { HttpProblem, ProblemType } from './problems';
 import { ID_PATTERN } from './schemas';
 
@@ -23,18 +24,36 @@ declare module 'fastify' {
   }
 }
 
+const CLAIM_NAMES: Record<string, string> = { aud: 'audience', iss: 'issuer', sub: 'subject', nbf: 'not-before time' };
+
 /** Tolerated clock difference between the identity provider and this host. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 
 export class Authenticator {
-  /** Loaded on first use: jose is ESM-only, and only the JWKS path needs it. */
-  private jwks?: Promise<(token: string) => Promise<JwtClaims>>;
+  private readonly verify: (token: string) => Promise<JWTPayload>;
 
   constructor(
-    private readonly auth: GatewayConfig['auth'],
+    auth: GatewayConfig['auth'],
     private readonly apiKeys: ApiKeys,
   ) {
-    if (!auth.jwksUrl && !auth.jwtSecret) throw new Error('the gateway needs JWT_SECRET or JWT_JWKS_URL');
+    const checks: JWTVerifyOptions = {
+      issuer: auth.issuer,
+      audience: auth.audience,
+      requiredClaims: ['sub', 'exp'],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    };
+    if (auth.jwksUrl) {
+      // jose caches the key set and refetches it when a token names an unknown key id.
+      const keys = createRemoteJWKSet(new URL(auth.jwksUrl));
+      // The provider's asymmetric keys only: never HS* against a public key.
+      const algorithms = ['RS256', 'ES256', 'EdDSA', 'PS256'];
+      this.verify = async (token) => (await jwtVerify(token, keys, { ...checks, algorithms })).payload;
+    } else if (auth.jwtSecret) {
+      const secret = new TextEncoder().encode(auth.jwtSecret);
+      this.verify = async (token) => (await jwtVerify(token, secret, { ...checks, algorithms: ['HS256'] })).payload;
+    } else {
+      throw new Error('the gateway needs JWT_SECRET or JWT_JWKS_URL');
+    }
   }
 
   async authenticate(request: FastifyRequest): Promise<AuthenticatedUser> {
@@ -52,37 +71,19 @@ export class Authenticator {
   }
 
   private async fromJwt(token: string): Promise<AuthenticatedUser> {
-    let claims: JwtClaims;
+    let claims: JWTPayload;
     try {
-      claims = this.auth.jwksUrl
-        ? await (await this.jwksVerifier())(token)
-        : verifyHs256(token, this.auth.jwtSecret!, { ...this.auth, clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS });
+      claims = await this.verify(token);
     } catch (err) {
-      const expired = (err instanceof JwtError && err.reason === 'expired') || (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-      throw unauthorized(expired ? 'token expired' : `invalid token: ${(err as Error).message}`);
+      if (err instanceof joseErrors.JWTExpired) throw unauthorized('token expired');
+      if (err instanceof joseErrors.JWTClaimValidationFailed && CLAIM_NAMES[err.claim]) {
+        throw unauthorized(`invalid token: ${CLAIM_NAMES[err.claim]} is not accepted`);
+      }
+      throw unauthorized(`invalid token: ${(err as Error).message}`);
     }
     // The id becomes a path segment and part of workflow ids: refuse what the pipeline would refuse.
     if (typeof claims.sub !== 'string' || !ID_PATTERN.test(claims.sub)) throw unauthorized('token subject is not a usable user id');
     return { id: claims.sub, isAnonymous: claims.is_anonymous === true, via: 'jwt' };
-  }
-
-  private jwksVerifier(): Promise<(token: string) => Promise<JwtClaims>> {
-    this.jwks ??= import('jose').then(({ createRemoteJWKSet, jwtVerify }) => {
-      // jose caches the key set and refetches it when a token names an unknown key id.
-      const keys = createRemoteJWKSet(new URL(this.auth.jwksUrl!));
-      return async (token: string) =>
-        (
-          await jwtVerify(token, keys, {
-            issuer: this.auth.issuer,
-            audience: this.auth.audience,
-            requiredClaims: ['sub', 'exp'],
-            clockTolerance: CLOCK_TOLERANCE_SECONDS,
-            // The provider's asymmetric keys only: never HS* against a public key.
-            algorithms: ['RS256', 'ES256', 'EdDSA', 'PS256'],
-          })
-        ).payload as JwtClaims;
-    });
-    return this.jwks;
   }
 }
 

@@ -1,6 +1,6 @@
-/** Mints HS256 JWTs shaped like the identity provider's, for the local stack and the tests. */
+/** Mints HS256 JWTs shaped like the identity provider's (Supabase's), for the local stack and the tests. */
+import { SignJWT } from 'jose';
 import type { GatewayConfig } from '../../config';
-import { signHs256 } from './hs256';
 
 export interface DevTokenOptions {
   userId: string;
@@ -9,22 +9,21 @@ export interface DevTokenOptions {
   ttlSeconds?: number;
   issuer?: string;
   audience?: string;
+  /** Signs with another secret (a forged token, for tests). */
+  secret?: string;
 }
 
-export function mintDevToken(auth: GatewayConfig['auth'], options: DevTokenOptions): string {
-  if (!auth.jwtSecret) throw new Error('minting tokens needs JWT_SECRET (the gateway is configured for a JWKS URL)');
+export async function mintDevToken(auth: GatewayConfig['auth'], options: DevTokenOptions): Promise<string> {
+  const secret = options.secret ?? auth.jwtSecret;
+  if (!secret) throw new Error('minting tokens needs JWT_SECRET (the gateway is configured for a JWKS URL)');
   const now = Math.floor(Date.now() / 1000);
   const ttl = options.ttlSeconds ?? 3600;
-  return signHs256(
-    {
-      sub: options.userId,
-      iss: options.issuer ?? auth.issuer,
-      aud: options.audience ?? auth.audience,
-      iat: Math.min(now, now + ttl) - 60,
-      exp: now + ttl,
-      is_anonymous: options.isAnonymous ?? false,
-      role: 'authenticated',
-    },
-    auth.jwtSecret,
-  );
+  return new SignJWT({ is_anonymous: options.isAnonymous ?? false, role: 'authenticated' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(options.userId)
+    .setIssuer(options.issuer ?? auth.issuer)
+    .setAudience(options.audience ?? auth.audience)
+    .setIssuedAt(Math.min(now, now + ttl) - 60)
+    .setExpirationTime(now + ttl)
+    .sign(new TextEncoder().encode(secret));
 }
