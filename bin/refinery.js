@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `refinery` command: the compiled CLI when `npm run build` has made one, otherwise the
-// TypeScript source through tsx (a checkout without a build).
+// The `refinery` command. In a checkout it runs the TypeScript source through tsx, so it is never a
+// stale build; where only the build was shipped (the Docker image) it runs the compiled CLI.
 const fs = require('node:fs');
 const path = require('node:path');
 
-const built = path.join(__dirname, '..', 'dist', 'src', 'client', 'cli.js');
-if (fs.existsSync(built)) {
-  require(built);
-} else {
+const source = path.join(__dirname, '..', 'src', 'client', 'cli.ts');
+if (fs.existsSync(source)) {
   require('tsx/cjs');
-  require(path.join(__dirname, '..', 'src', 'client', 'cli.ts'));
+  require(source);
+} else {
+  require(path.join(__dirname, '..', 'dist', 'src', 'client', 'cli.js'));
 }

@@ -64,7 +64,8 @@ export class RefineryApiClient {
   async start(req: StartRequest): Promise<StartedRefinement> {
     const headers: Record<string, string> = req.idempotencyKey ? { 'idempotency-key': req.idempotencyKey } : {};
     const fields = { refinementPrompt: req.refinementPrompt, logoDescription: req.logoDescription, themeDescription: req.themeDescription };
-    if (/^https?:\/\//i.test(req.image)) {
+    // Anything written as a URL goes to the gateway as one (it says what is wrong with other schemes).
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(req.image)) {
       return this.call('POST', '/v1/refinements', { json: { ...fields, originalImageUrl: req.image, preserveAspects: req.preserveAspects }, headers });
     }
     const form = new FormData();

@@ -64,11 +64,20 @@ async function follow(api: RefineryApiClient, taskId: string, { offerCancel }: {
     const final = await api.watch(
       taskId,
       (view) => {
-        if (!live) return;
-        if (drawn) process.stdout.write(`\x1b[${drawn}A\x1b[0J`);
+        if (json()) return;
+        const alreadyDone = new Set(finishedAt.keys());
         const board = stageBoard(view, startedAt, finishedAt);
-        process.stdout.write(board + '\n');
-        drawn = board.split('\n').length;
+        if (live) {
+          if (drawn) process.stdout.write(`\x1b[${drawn}A\x1b[0J`);
+          process.stdout.write(board + '\n');
+          drawn = board.split('\n').length;
+        } else {
+          // Not a terminal (a log, a pipe): one line per stage as it completes.
+          for (const line of board.split('\n')) {
+            const stage = STAGES.find((s) => line.includes(` ${s} `) || line.endsWith(` ${s}`));
+            if (stage && finishedAt.has(stage) && !alreadyDone.has(stage)) console.log(line);
+          }
+        }
       },
       stop.signal,
     );

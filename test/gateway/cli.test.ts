@@ -1,0 +1,70 @@
+/** The `refinery` CLI as a user runs it: a real process against a real gateway, dev server and worker. */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { TestGateway } from '../support/gateway';
+import { conceptPng } from '../support/images';
+import { TestStack } from '../support/stack';
+
+const run = promisify(execFile);
+const BIN = path.join(__dirname, '..', '..', 'bin', 'refinery.js');
+
+let stack: TestStack;
+let gateway: TestGateway;
+let token: string;
+
+/** Runs the CLI; resolves with its exit code and output whatever the code. */
+async function refinery(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...stack.env, REFINERY_URL: gateway.origin, REFINERY_TOKEN: token };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  stack = await TestStack.create({ database: 'postgres' });
+  gateway = await TestGateway.start(stack);
+  await stack.startWorker();
+  token = await gateway.token(`cli-user-${process.pid}`);
+});
+afterAll(async () => {
+  await gateway?.close();
+  await stack?.close();
+});
+
+test('refine a local file: stages as they complete, then the concept and a working image URL', async () => {
+  const file = path.join(stack.dir, 'fox.png');
+  fs.writeFileSync(file, await conceptPng());
+  const human = await refinery('refine', file, '-p', 'warmer and brighter', '-l', 'A fox', '-t', 'Modern tech');
+  expect(human.code).toBe(0);
+  for (const stage of ['download', 'refine', 'storeImage', 'storeConcept']) expect(human.stdout).toMatch(new RegExp(`✔ ${stage}`));
+  expect(human.stdout).toMatch(/: completed\nconcept: [0-9a-f-]{36}\nimage: +http/);
+
+  const { code, stdout } = await refinery('--json', 'refine', file, '-p', 'more contrast', '-l', 'A fox', '-t', 'Modern tech');
+  expect(code).toBe(0);
+  const result = JSON.parse(stdout);
+  expect(result).toMatchObject({ status: 'completed', concept: { id: result.conceptId, refinementPrompt: 'more contrast' } });
+  const image = await fetch(result.imageUrl);
+  expect([image.status, image.headers.get('content-type')]).toEqual([200, 'image/png']);
+
+  const status = await refinery('--json', 'status', result.taskId);
+  expect([status.code, JSON.parse(status.stdout).status]).toEqual([0, 'completed']);
+  const list = await refinery('--json', 'list', '--limit', '5');
+  expect(JSON.parse(list.stdout).items.map((r: { taskId: string }) => r.taskId)).toContain(result.taskId);
+  // A finished refinement cannot be cancelled: refused, exit code 5.
+  expect((await refinery('cancel', result.taskId, '--reason', 'late')).code).toBe(5);
+});
+
+test('exit codes: unknown task 4, bad request 2, no token 2', async () => {
+  expect((await refinery('status', 'no-such-task')).code).toBe(4);
+  const bad = await refinery('refine', 'ftp://example.com/a.png', '-p', 'x', '-l', 'y', '-t', 'z');
+  expect(bad.code).toBe(2);
+  expect(bad.stdout + bad.stderr).toMatch(/originalImageUrl/);
+  const noToken = await run(process.execPath, [BIN, 'list'], { env: { ...stack.env, REFINERY_URL: gateway.origin } }).catch((e) => e);
+  expect(noToken.code).toBe(2);
+});
