@@ -80,6 +80,12 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
       finishedStages: ['download', 'refine', 'storeImage', 'storeConcept'],
       result,
     });
+    // Each stage's times, in order: a stage starts once the one before it has finished.
+    const times = ['download', 'refine', 'storeImage', 'storeConcept'].map((s) => progress.stageTimes[s as 'download']!);
+    times.forEach((t, i) => {
+      expect(Date.parse(t.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(t.startedAt));
+      if (i > 0) expect(Date.parse(t.startedAt)).toBeGreaterThanOrEqual(Date.parse(times[i - 1]!.finishedAt!));
+    });
   });
 
   test('starting the same task id again returns the same refinement, running or completed', async () => {

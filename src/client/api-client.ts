@@ -2,39 +2,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FormData, request } from 'undici';
+import type { RefinementList, RefinementView, StartedRefinement } from './gateway/schemas';
 import type { RefinementStatus } from '../workflows/types';
 
-export interface RefinementLinks {
-  self: string;
-  events: string;
-  cancel: string;
-  concept?: string;
-}
-export interface StartedRefinement {
-  taskId: string;
-  status: RefinementStatus;
-  links: RefinementLinks;
-}
-export interface RefinementView {
-  taskId: string;
-  status: RefinementStatus;
-  currentStage: string | null;
-  finishedStages: string[];
-  attempt: number;
-  lastFailure: string | null;
-  startedAt: string;
-  stageStartedAt: string | null;
-  updatedAt: string;
-  finishedAt: string | null;
-  cancellation: { reason: string; requestedAt: string; outcome: string } | null;
-  conceptId: string | null;
-  imageUrl: string | null;
-  links: RefinementLinks;
-}
-export interface RefinementList {
-  items: { taskId: string; status: RefinementStatus; createdAt: string; finishedAt: string | null; links: RefinementLinks }[];
-  nextCursor: string | null;
-}
+/** The answers' types come from the gateway's own schemas, so client and server cannot drift apart. */
+export type { RefinementList, RefinementView, StartedRefinement } from './gateway/schemas';
+
 export interface StartRequest {
   /** An http(s) URL, or a local file that is uploaded. */
   image: string;

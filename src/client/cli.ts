@@ -29,24 +29,17 @@ const json = () => program.opts<{ json?: boolean }>().json === true;
 const print = (value: unknown, human: string) => console.log(json() ? JSON.stringify(value, null, 2) : human);
 const exitFor = (view: RefinementView) => (view.status === 'completed' ? EXIT.ok : view.status === 'cancelled' ? EXIT.cancelled : EXIT.failed);
 
-/** One line per stage: done with its time, running with the time so far, or waiting. */
-function stageBoard(view: RefinementView, startedAt: Map<string, number>, finishedAt: Map<string, number>): string {
-  const now = Date.now();
-  for (const stage of [...view.finishedStages, view.currentStage]) if (stage && !startedAt.has(stage)) startedAt.set(stage, now);
-  for (const stage of view.finishedStages) if (!finishedAt.has(stage)) finishedAt.set(stage, now);
-  return STAGES.map((stage) => {
-    const began = startedAt.get(stage);
-    const ended = finishedAt.get(stage);
-    const mark = ended ? '✔' : stage === view.currentStage ? '…' : ' ';
-    const seconds = began ? `${(((ended ?? now) - began) / 1000).toFixed(1)}s` : '';
-    const attempt = stage === view.currentStage && view.attempt > 1 ? ` (attempt ${view.attempt})` : '';
-    return `  ${mark} ${stage.padEnd(13)} ${seconds}${attempt}`;
-  }).join('\n');
+/** One line per stage: done with how long it took, running with the time so far, or waiting. */
+function stageLine(view: RefinementView, stage: (typeof STAGES)[number]): string {
+  const times = view.stageTimes[stage];
+  const mark = times?.finishedAt ? '✔' : stage === view.currentStage ? '…' : ' ';
+  const seconds = times ? `${(((times.finishedAt ? Date.parse(times.finishedAt) : Date.now()) - Date.parse(times.startedAt)) / 1000).toFixed(1)}s` : '';
+  const attempt = stage === view.currentStage && view.attempt > 1 ? ` (attempt ${view.attempt})` : '';
+  return `  ${mark} ${stage.padEnd(13)} ${seconds}${attempt}`;
 }
 
 async function follow(api: RefineryApiClient, taskId: string, { offerCancel }: { offerCancel: boolean }): Promise<number> {
-  const startedAt = new Map<string, number>();
-  const finishedAt = new Map<string, number>();
+  const printed = new Set<string>();
   const live = process.stdout.isTTY && !json();
   let drawn = 0;
   const stop = new AbortController();
@@ -65,17 +58,18 @@ async function follow(api: RefineryApiClient, taskId: string, { offerCancel }: {
       taskId,
       (view) => {
         if (json()) return;
-        const alreadyDone = new Set(finishedAt.keys());
-        const board = stageBoard(view, startedAt, finishedAt);
         if (live) {
+          const board = STAGES.map((stage) => stageLine(view, stage)).join('\n');
           if (drawn) process.stdout.write(`\x1b[${drawn}A\x1b[0J`);
           process.stdout.write(board + '\n');
-          drawn = board.split('\n').length;
-        } else {
-          // Not a terminal (a log, a pipe): one line per stage as it completes.
-          for (const line of board.split('\n')) {
-            const stage = STAGES.find((s) => line.includes(` ${s} `) || line.endsWith(` ${s}`));
-            if (stage && finishedAt.has(stage) && !alreadyDone.has(stage)) console.log(line);
+          drawn = STAGES.length;
+          return;
+        }
+        // Not a terminal (a log, a pipe): one line per stage as it completes.
+        for (const stage of STAGES) {
+          if (view.stageTimes[stage]?.finishedAt && !printed.has(stage)) {
+            printed.add(stage);
+            console.log(stageLine(view, stage));
           }
         }
       },

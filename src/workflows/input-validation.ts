@@ -5,7 +5,7 @@
 import type { RefinementInput } from './types';
 
 /** Ids become path segments in the image store and parts of workflow ids: keep them plain. */
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 export const LIMITS = {

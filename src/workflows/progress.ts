@@ -26,6 +26,7 @@ export function initialProgress(taskId: string, startedAt: string): RefinementPr
     lastFailure: null,
     startedAt,
     stageStartedAt: null,
+    stageTimes: {},
     updatedAt: startedAt,
     finishedAt: null,
     cancellation: null,
@@ -61,10 +62,11 @@ export class ProgressTracker {
     this.state.attempt = 1;
     this.state.lastFailure = null;
     this.state.stageStartedAt = this.touch();
+    this.state.stageTimes[stage] = { startedAt: this.state.stageStartedAt, finishedAt: null };
     this.publish(stage);
     const result = await run();
     this.state.finishedStages.push(stage);
-    this.touch();
+    this.state.stageTimes[stage]!.finishedAt = this.touch();
     return result;
   }
 

@@ -60,6 +60,8 @@ export interface RefinementProgress {
   lastFailure: string | null;
   startedAt: string;
   stageStartedAt: string | null;
+  /** When each stage that has begun started and finished. */
+  stageTimes: Partial<Record<Stage, { startedAt: string; finishedAt: string | null }>>;
   updatedAt: string;
   finishedAt: string | null;
   cancellation: CancellationState | null;

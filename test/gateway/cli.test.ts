@@ -42,7 +42,7 @@ test('refine a local file: stages as they complete, then the concept and a worki
   fs.writeFileSync(file, await conceptPng());
   const human = await refinery('refine', file, '-p', 'warmer and brighter', '-l', 'A fox', '-t', 'Modern tech');
   expect(human.code).toBe(0);
-  for (const stage of ['download', 'refine', 'storeImage', 'storeConcept']) expect(human.stdout).toMatch(new RegExp(`✔ ${stage}`));
+  for (const stage of ['download', 'refine', 'storeImage', 'storeConcept']) expect(human.stdout).toMatch(new RegExp(`✔ ${stage} +\\d+\\.\\ds\n`));
   expect(human.stdout).toMatch(/: completed\nconcept: [0-9a-f-]{36}\nimage: +http/);
 
   const { code, stdout } = await refinery('--json', 'refine', file, '-p', 'more contrast', '-l', 'A fox', '-t', 'Modern tech');

@@ -4,11 +4,11 @@
  * strict: an unknown field is an error, not something silently ignored.
  */
 import { z } from 'zod';
-import { LIMITS } from '../../workflows/input-validation';
+import { ID_PATTERN, LIMITS } from '../../workflows/input-validation';
 import { STAGES } from '../../workflows/stage-policies';
 
-/** The same rule the workflow applies to task and user ids (src/workflows/input-validation.ts). */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The same rule the workflow applies to task and user ids. */
+export { ID_PATTERN };
 const CONTROL_CHARACTERS = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Required text: not blank, bounded, and free of NUL and other control characters (tab and newlines are fine). */
@@ -92,6 +92,8 @@ export const refinementView = z.object({
   lastFailure: z.string().nullable(),
   startedAt: z.string(),
   stageStartedAt: z.string().nullable(),
+  /** When each stage that has begun started and finished (workflow time). */
+  stageTimes: z.partialRecord(stage, z.object({ startedAt: z.string(), finishedAt: z.string().nullable() })),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
   cancellation: z
@@ -117,6 +119,8 @@ export const refinementList = z.object({
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   nextCursor: z.string().nullable(),
 });
+export type RefinementList = z.infer<typeof refinementList>;
+export type StartedRefinement = z.infer<typeof startedRefinement>;
 
 export const cancelAccepted = z.object({ taskId: z.string(), status: z.literal('cancelling') });
 

@@ -35,6 +35,7 @@ export class Views {
       lastFailure: progress.lastFailure,
       startedAt: progress.startedAt,
       stageStartedAt: progress.stageStartedAt,
+      stageTimes: progress.stageTimes,
       updatedAt: progress.updatedAt,
       finishedAt: progress.finishedAt,
       cancellation: progress.cancellation,
