@@ -34,10 +34,10 @@ done
 npx tsx src/worker/bundle.ts data/workflow-bundle.js
 export WORKFLOW_BUNDLE_PATH="$root/data/workflow-bundle.js"
 
-npx tsx src/worker/main.ts &
+node --import tsx src/worker/main.ts &
 pids+=($!)
 if [ -f src/client/gateway/main.ts ]; then
-  npx tsx src/client/gateway/main.ts &
+  node --import tsx src/client/gateway/main.ts &
   pids+=($!)
 fi
 

@@ -101,6 +101,30 @@ describe('permanent failures', () => {
   });
 });
 
+describe('uploaded originals', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.create({ database: 'sqlite' });
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.close());
+
+  test("a refinement may read only its own upload, not another task's blobs", async () => {
+    const victim = `victim-${Date.now()}`;
+    await stack.refinements.start(stack.request({ taskId: victim, originalImageUrl: images.serve('/victim.png', { body: original }) }));
+    await stack.refinements.result(victim);
+    const taskId = `thief-${Date.now()}`;
+    await stack.refinements.start(
+      stack.request({ taskId, originalImageUrl: 'https://example.com/x.png', uploadedImageKey: `refined/user-123/${victim}.png` }),
+    );
+    const failure = await failureOf(stack.refinements, taskId);
+    expect(failure.failureType).toBe('InvalidRefinementInputError');
+    expect(failure.message).toContain(`uploads/${taskId}/original`);
+    expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([]);
+    expect(stack.storedFiles()).toContain(`refined/user-123/${victim}.png`); // the cleanup took nothing of the victim's
+  });
+});
+
 describe('address checks on a stack that keeps them on', () => {
   let stack: TestStack;
   beforeAll(async () => {

@@ -5,14 +5,13 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ImageStore } from '../adapters/image-store/image-store';
-import { allPublishedKeys, allStagingKeys } from './blob-keys';
+import { allPublishedKeys, allStagingKeys, uploadKey } from './blob-keys';
 
 export interface DiscardArtifactsInput {
   taskId: string;
   userId: string;
   /** True when the refinement did not complete: its published image goes too, and its upload. */
   includePublished: boolean;
-  uploadedImageKey?: string;
 }
 
 export interface DiscardDeps {
@@ -24,7 +23,8 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
   return async function discardArtifacts(input: DiscardArtifactsInput): Promise<{ removed: number }> {
     const keys = allStagingKeys(input.taskId);
     if (input.includePublished) keys.push(...allPublishedKeys(input.userId, input.taskId));
-    if (input.includePublished && input.uploadedImageKey) keys.push(input.uploadedImageKey);
+    // The keys are derived from the ids, never taken from the input: cleanup touches this task's blobs only.
+    if (input.includePublished) keys.push(uploadKey(input.taskId));
     const removed = await deps.imageStore.remove(keys);
     deps.logger.info({ taskId: input.taskId, attempt: Context.current().info.attempt, removed }, 'artifacts discarded');
     return { removed };

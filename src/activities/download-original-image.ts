@@ -4,7 +4,8 @@ import { inspectImage } from '../adapters/http/image-inspection';
 import { safeDownload } from '../adapters/http/safe-download';
 import type { ImageStore } from '../adapters/image-store/image-store';
 import type { ImageRef } from '../workflows/types';
-import { stagingKey } from './blob-keys';
+import { InvalidRefinementInputError } from '../errors';
+import { stagingKey, uploadKey } from './blob-keys';
 import { runStage, type StageDeps } from './stage';
 
 export interface DownloadOriginalImageInput {
@@ -21,6 +22,10 @@ export interface DownloadDeps extends StageDeps {
 export function createDownloadOriginalImage(deps: DownloadDeps) {
   return async function downloadOriginalImage(input: DownloadOriginalImageInput): Promise<ImageRef> {
     return runStage(deps, 'download', input.taskId, async ({ signal, heartbeat, log }) => {
+      // An upload is read from the store, so only this task's own upload slot may be named.
+      if (input.uploadedImageKey !== undefined && input.uploadedImageKey !== uploadKey(input.taskId)) {
+        throw new InvalidRefinementInputError(`uploadedImageKey must be ${uploadKey(input.taskId)}`);
+      }
       const data = input.uploadedImageKey
         ? (await deps.imageStore.get(input.uploadedImageKey)).data
         : (await safeDownload(input.originalImageUrl, deps.download, { signal, onProgress: heartbeat })).data;

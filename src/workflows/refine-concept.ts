@@ -51,9 +51,7 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
   try {
     result = await runPipeline(input, stages, progress);
   } catch (err) {
-    await CancellationScope.nonCancellable(() =>
-      stages.cleanup.discardArtifacts({ taskId, userId, includePublished: true, uploadedImageKey: input.uploadedImageKey }),
-    );
+    await CancellationScope.nonCancellable(() => stages.cleanup.discardArtifacts({ taskId, userId, includePublished: true }));
     if (isCancellation(err)) {
       progress.cancelled();
       throw err;
