@@ -45,3 +45,26 @@ test.each(STAGES.map((stage, index) => [stage, index] as const))(
     await Promise.all(stack.workers.map((w) => w.stop()));
   },
 );
+
+test('SIGTERM: the worker stops within its grace time and the cancelled attempt is retried elsewhere', async () => {
+  const taskId = `sigterm-${Date.now()}`;
+  // Held until cancelled: only the shutdown can end this attempt.
+  const leaving = await stack.startWorker({ hold: { activity: 'refineConceptImage', when: 'before' } });
+  await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+  await stack.waitUntilHeld('refineConceptImage', taskId);
+
+  const asked = Date.now();
+  const exitCode = await leaving.stop('SIGTERM');
+  const took = Date.now() - asked;
+  expect(exitCode).toBe(0);
+  // The stack's grace time is 2 s; the SDK's force time adds 5 s at most.
+  expect(took).toBeLessThan(2_000 + 5_000 + 2_000);
+
+  await stack.startWorker();
+  const result = await stack.refinements.result(taskId);
+  expect(result.taskId).toBe(taskId);
+  expect(stack.starts('downloadOriginalImage', taskId)).toBe(1);
+  expect(stack.starts('refineConceptImage', taskId)).toBe(2);
+  expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
+  await Promise.all(stack.workers.map((w) => w.stop()));
+});
