@@ -3,16 +3,14 @@
  * The same schema, queries and error mapping serve both; where the dialects differ the code says so.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
-import type { Config } from '../../config';
+import type { Knex } from 'knex';
 import { ConceptValidationError, StorageUnavailableError } from '../../errors';
 import type { ConceptStore, RefinedConcept, RefinedConceptInput } from './concept-store';
-import { CONCEPT_STORE_MIGRATIONS_TABLE, ConceptStoreMigrationSource } from './migrations';
+import { connectDatabase, migrateToLatest, type DatabaseConfig } from '../database/knex-database';
+import { CONCEPT_STORE_MIGRATIONS, CONCEPT_STORE_MIGRATIONS_TABLE } from './migrations';
 import { REFINED_CONCEPTS_TABLE } from './migrations/0001-create-refined-concepts';
 
-export type DatabaseConfig = Config['database'];
+export { connectDatabase, type DatabaseConfig };
 
 export interface ConceptStoreOptions {
   /**
@@ -49,7 +47,7 @@ export async function openConceptStore(
 ): Promise<KnexConceptStore> {
   const knex = await connectDatabase(db, options);
   try {
-    await migrateToLatest(knex);
+    await migrateToLatest(knex, { migrations: CONCEPT_STORE_MIGRATIONS, tableName: CONCEPT_STORE_MIGRATIONS_TABLE });
   } catch (err) {
     await knex.destroy();
     throw classifyDatabaseError(err, 'migrate the concept store');
@@ -57,36 +55,6 @@ export async function openConceptStore(
   return new KnexConceptStore(knex);
 }
 
-/** A knex client for the configured database; no schema work (openConceptStore does that). */
-export async function connectDatabase(db: DatabaseConfig, { log }: ConceptStoreOptions = {}): Promise<Knex> {
-  if (db.kind === 'postgres') {
-    return knexFactory({
-      client: 'pg',
-      log,
-      // Unroutable hosts would otherwise wait for the OS TCP timeout before we can report them.
-      connection: { connectionString: db.url, connectionTimeoutMillis: 5_000 },
-      // min 0: idle connections are closed instead of being kept open (and broken) across restarts.
-      pool: { min: 0, max: 10 },
-      acquireConnectionTimeout: 10_000,
-    });
-  }
-  if (db.file !== ':memory:') await fs.mkdir(path.dirname(db.file), { recursive: true });
-  return knexFactory({
-    client: 'better-sqlite3',
-    log,
-    connection: { filename: db.file },
-    useNullAsDefault: true,
-    pool: {
-      afterCreate(connection: { pragma(source: string): unknown }, done: (err: Error | null, c: unknown) => void) {
-        // WAL lets readers (API, CLI) work while a worker writes; busy_timeout makes writers from
-        // other processes wait for the lock instead of failing at once with SQLITE_BUSY.
-        connection.pragma('journal_mode = WAL');
-        connection.pragma('busy_timeout = 5000');
-        done(null, connection);
-      },
-    },
-  });
-}
 
 export class KnexConceptStore implements ConceptStore {
   constructor(private readonly knex: Knex) {}
@@ -227,36 +195,6 @@ function assertValidConcept(concept: RefinedConceptInput): void {
     }
   }
   if (problems.length > 0) throw new ConceptValidationError(`invalid refined concept: ${problems.join('; ')}`);
-}
-
-/**
- * Several workers may start at once against one database. Knex's migration lock keeps them from
- * applying anything twice, but the loser gets an error instead of waiting; so wait and look again.
- */
-async function migrateToLatest(knex: Knex): Promise<void> {
-  const config = { migrationSource: new ConceptStoreMigrationSource(), tableName: CONCEPT_STORE_MIGRATIONS_TABLE };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await knex.migrate.latest(config);
-      return;
-    } catch (err) {
-      if (attempt >= 10 || !isConcurrentMigration(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-    }
-  }
-}
-
-function isConcurrentMigration(err: unknown): boolean {
-  const { name, code, message } = (err ?? {}) as { name?: string; code?: string; message?: string };
-  // MigrationLocked: someone else holds the lock. 23505/42P07/42710: two processes created the
-  // bookkeeping tables at the same moment (PostgreSQL); SQLite says "already exists".
-  return (
-    name === 'MigrationLocked' ||
-    code === '23505' ||
-    code === '42P07' ||
-    code === '42710' ||
-    /already exists/i.test(message ?? '')
-  );
 }
 
 /** Network-level failures to reach the database server. */

@@ -3,6 +3,7 @@
  * API keys, the concept store owns concepts, and either can change its schema without the other.
  */
 import type { Knex } from 'knex';
+import type { NamedMigration } from '../../adapters/database/knex-database';
 
 export const OWNERSHIP_TABLE = 'gateway_refinements';
 export const API_KEYS_TABLE = 'gateway_api_keys';
@@ -49,42 +50,8 @@ const createApiKeys: Knex.Migration = {
   },
 };
 
-interface NamedMigration {
-  name: string;
-  migration: Knex.Migration;
-}
-
 /** Append only; never rename a shipped migration (the name is what the bookkeeping table records). */
-const MIGRATIONS: readonly NamedMigration[] = [
+export const GATEWAY_MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001-create-gateway-refinements', migration: createOwnership },
   { name: '0002-create-gateway-api-keys', migration: createApiKeys },
 ];
-
-class GatewayMigrationSource implements Knex.MigrationSource<NamedMigration> {
-  async getMigrations() {
-    return [...MIGRATIONS];
-  }
-  getMigrationName(entry: NamedMigration) {
-    return entry.name;
-  }
-  async getMigration(entry: NamedMigration) {
-    return entry.migration;
-  }
-}
-
-/** Several gateways (or test files) may start together; knex's lock makes the losers fail, so retry. */
-export async function migrateGatewayTables(knex: Knex): Promise<void> {
-  const config = { migrationSource: new GatewayMigrationSource(), tableName: GATEWAY_MIGRATIONS_TABLE };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await knex.migrate.latest(config);
-      return;
-    } catch (err) {
-      const { name, code, message } = (err ?? {}) as { name?: string; code?: string; message?: string };
-      const concurrent =
-        name === 'MigrationLocked' || ['23505', '42P07', '42710'].includes(code ?? '') || /already exists/i.test(message ?? '');
-      if (attempt >= 10 || !concurrent) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-    }
-  }
-}
