@@ -7,20 +7,15 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Knex } from 'knex';
 import pino, { type Logger } from 'pino';
-import type { ConceptStore } from '../../adapters/concept-store/concept-store';
-import type { ImageStore } from '../../adapters/image-store/image-store';
-import type { Config } from '../../config';
 import { InvalidRefinementInputError } from '../../errors';
-import { RefinementNotFoundError, type RefinementClient } from '../refinements';
+import { RefinementNotFoundError } from '../refinements';
 import { Admission } from './admission';
 import { ApiKeys } from './api-keys';
 import { Authenticator } from './auth';
-import type { GatewayContext, ZodApp } from './context';
+import type { GatewayContext, GatewayServices, ZodApp } from './context';
 import { InvalidCursorError, OwnershipStore } from './ownership';
 import { HttpProblem, notFound, ProblemType, sendProblem, toProblem, validationProblem } from './problems';
 import { registerConceptRoutes } from './routes/concepts';
@@ -31,21 +26,9 @@ import { UrlSigner } from './signed-urls';
 import { StatusCache } from './status-cache';
 import { Views } from './views';
 
-export interface GatewayDeps {
-  config: Config;
-  temporal: Client;
-  refinements: RefinementClient;
-  imageStore: ImageStore;
-  conceptStore: ConceptStore;
-  /** The gateway's tables, already migrated (see openGatewayDatabase). */
-  db: Knex;
+export interface GatewayDeps extends GatewayServices {
   /** A pino logger, or false for none (tests). */
   logger?: Logger | false;
-  /**
-   * Serve the Swagger UI at /docs (default true). Tests turn it off: @fastify/static pulls in an
-   * ESM-only module that jest's CommonJS runtime cannot load; /openapi.json does not need it.
-   */
-  interactiveDocs?: boolean;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
@@ -85,7 +68,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     },
     transform: jsonSchemaTransform,
   });
-  if (deps.interactiveDocs !== false) await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerHealthRoutes(app, ctx);

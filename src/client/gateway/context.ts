@@ -21,13 +21,19 @@ export type ZodApp = FastifyInstance<
   ZodTypeProvider
 >;
 
-export interface GatewayContext {
+/** What the gateway is given: configuration, Temporal, the stores and its own (migrated) tables. */
+export interface GatewayServices {
   config: Config;
   temporal: Client;
   refinements: RefinementClient;
   imageStore: ImageStore;
   conceptStore: ConceptStore;
+  /** The gateway's tables, already migrated (see openGatewayDatabase). */
   db: Knex;
+}
+
+/** ...and what app.ts builds on top of them for the routes. */
+export interface GatewayContext extends GatewayServices {
   ownership: OwnershipStore;
   statusCache: StatusCache;
   admission: Admission;
