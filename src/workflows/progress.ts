@@ -86,6 +86,12 @@ export class ProgressTracker {
     this.state.cancellation = { reason, requestedAt: this.touch(), outcome: 'cancelling' };
   }
 
+  /** The cancel request could not be made: forget it, so the refinement goes on and may be cancelled again. */
+  cancellationNotDelivered(): void {
+    if (this.state.cancellation?.outcome === 'cancelling') this.state.cancellation = null;
+    this.touch();
+  }
+
   /** A cancel that came when the concept was already being stored: recorded, and nothing else. */
   refuseCancellation(reason: string): void {
     this.state.cancellation ??= { reason, requestedAt: this.touch(), outcome: 'too-late' };

@@ -10,6 +10,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   log,
   proxyActivities,
@@ -44,7 +45,7 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
     const why = reason?.trim() || 'cancelled by the user';
     if (progress.storingConcept || progress.cancellation) return progress.refuseCancellation(why);
     progress.requestCancellation(why);
-    void requestOwnCancellation(why);
+    void requestOwnCancellation(why, progress);
   });
 
   let result: RefinementResult;
@@ -106,10 +107,10 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
   );
 
   // 4. Store Refined Concept. A cancel accepted before this point is on its way from the server:
-  // wait for it instead of storing. From here on the stage runs to its end whatever comes.
-  if (progress.cancellation || CancellationScope.current().consideredCancelled) {
-    await CancellationScope.current().cancelRequested;
-  }
+  // wait for it (the wait itself is cancelled when it arrives) instead of storing. If the request
+  // could not be made, the refinement goes on. From here on the stage runs to its end.
+  await condition(() => progress.cancellation?.outcome !== 'cancelling');
+  if (CancellationScope.current().consideredCancelled) await CancellationScope.current().cancelRequested;
   const { conceptId } = await CancellationScope.nonCancellable(() =>
     progress.stage('storeConcept', () =>
       stages.storeConcept.storeRefinedConcept({
@@ -174,12 +175,13 @@ const { requestCancellation } = proxyLocalActivities<RefineryActivities>({
   scheduleToCloseTimeout: '2m',
 });
 
-async function requestOwnCancellation(reason: string): Promise<void> {
+async function requestOwnCancellation(reason: string, progress: ProgressTracker): Promise<void> {
   try {
     // Not cancellable: the request it makes is what cancels this scope.
     await CancellationScope.nonCancellable(() => requestCancellation({ reason }));
   } catch (err) {
     log.error('could not request the cancellation of this refinement', { error: String(err) });
+    progress.cancellationNotDelivered();
   }
 }
 
