@@ -6,10 +6,10 @@ import readline from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config';
 import { ApiError, RefineryApiClient, type RefinementView } from './api-client';
+import { STAGES, type Stage } from '../workflows/stage-policies';
 import { mintDevToken } from './gateway/dev-token';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 3, notFound: 4, refused: 5 } as const;
-const STAGES = ['download', 'refine', 'storeImage', 'storeConcept'] as const;
 
 const program = new Command('refinery')
   .description('Refine concept images through the Refinery gateway')
@@ -30,7 +30,7 @@ const print = (value: unknown, human: string) => console.log(json() ? JSON.strin
 const exitFor = (view: RefinementView) => (view.status === 'completed' ? EXIT.ok : view.status === 'cancelled' ? EXIT.cancelled : EXIT.failed);
 
 /** One line per stage: done with how long it took, running with the time so far, or waiting. */
-function stageLine(view: RefinementView, stage: (typeof STAGES)[number]): string {
+function stageLine(view: RefinementView, stage: Stage): string {
   const times = view.stageTimes[stage];
   const mark = times?.finishedAt ? '✔' : stage === view.currentStage ? '…' : ' ';
   const seconds = times ? `${(((times.finishedAt ? Date.parse(times.finishedAt) : Date.now()) - Date.parse(times.startedAt)) / 1000).toFixed(1)}s` : '';

@@ -9,6 +9,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
+  type WorkflowExecutionStatusName,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -24,7 +25,7 @@ import {
 } from '../workflows/messages';
 import type { refineConcept } from '../workflows/refine-concept';
 import type { StagePolicyOverrides } from '../workflows/stage-policies';
-import type { RefinementInput, RefinementProgress, RefinementResult } from '../workflows/types';
+import type { RefinementInput, RefinementProgress, RefinementResult, RefinementStatus } from '../workflows/types';
 
 export type StartRefinementRequest = Omit<RefinementInput, 'taskId' | 'stagePolicies'> & { taskId?: string };
 
@@ -65,6 +66,22 @@ export interface RefinementClientOptions {
   stagePolicies?: StagePolicyOverrides;
   /** How long a progress query may take before the client falls back to what the server alone knows. */
   queryTimeoutMs?: number;
+}
+
+/** What a run's status on the server means for its refinement: terminated and timed-out runs failed. */
+export function refinementStatusOf(execution: WorkflowExecutionStatusName): RefinementStatus {
+  switch (execution) {
+    case 'COMPLETED':
+      return 'completed';
+    case 'CANCELLED':
+      return 'cancelled';
+    case 'FAILED':
+    case 'TERMINATED':
+    case 'TIMED_OUT':
+      return 'failed';
+    default:
+      return 'running';
+  }
 }
 
 export class RefinementClient {
@@ -112,19 +129,19 @@ export class RefinementClient {
         if (isGrpcDeadlineError(err)) return undefined;
         throw err;
       });
-    const status = description.status.name;
-    if (progress && status === 'RUNNING') return progress;
-    if (progress && progress.status !== 'running') return progress;
+    const status = refinementStatusOf(description.status.name);
+    if (progress && (status === 'running' || progress.status !== 'running')) return progress;
     // No worker answered, or the run was terminated/timed out without the workflow noticing.
     const base = progress ?? initialProgress(taskId, description.startTime.toISOString());
-    if (status === 'RUNNING') return base;
+    if (status === 'running') return base;
     const finishedAt = description.closeTime?.toISOString() ?? base.updatedAt;
-    if (status === 'CANCELLED') {
+    if (status === 'cancelled') {
       const reason = String(description.memo?.cancellationReason ?? 'cancel requested through Temporal');
       return { ...base, status: 'cancelled', finishedAt, cancellation: { reason, requestedAt: finishedAt, outcome: 'cancelled' } };
     }
-    if (status === 'COMPLETED') return { ...base, status: 'completed', finishedAt, result: await handle.result() };
-    return { ...base, status: 'failed', finishedAt, lastFailure: base.lastFailure ?? `the run ended ${status.toLowerCase()}` };
+    if (status === 'completed') return { ...base, status, finishedAt, result: await handle.result() };
+    const ended = description.status.name.toLowerCase();
+    return { ...base, status, finishedAt, lastFailure: base.lastFailure ?? `the run ended ${ended}` };
   }
 
   /** Waits for the end. Throws RefinementUnsuccessfulError when it failed or was cancelled. */

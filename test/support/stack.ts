@@ -10,14 +10,14 @@ import { openConceptStore } from '../../src/adapters/concept-store/knex-concept-
 import type { ConceptStore } from '../../src/adapters/concept-store/concept-store';
 import { loadConfig, type Config } from '../../src/config';
 import { RefinementClient, type StartRefinementRequest } from '../../src/client/refinements';
-import type { StagePolicyOverrides } from '../../src/workflows/stage-policies';
+import { STAGES, type StagePolicyOverrides } from '../../src/workflows/stage-policies';
 import type { FaultPlan } from './faults';
 import { WorkerHandle } from './worker-handle';
 import type { HoldPlan, JournalEntry } from './worker-process';
 
 /** Short timeouts so that a crashed attempt is retried within seconds. */
 export const FAST_POLICIES: StagePolicyOverrides = Object.fromEntries(
-  (['download', 'refine', 'storeImage', 'storeConcept'] as const).map((stage) => [
+  STAGES.map((stage) => [
     stage,
     { heartbeatTimeout: '2s', initialInterval: '200ms', maximumInterval: '1s', maximumAttempts: 5 },
   ]),

@@ -5,20 +5,12 @@
  * cap keeps that number small).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { RefinementClient } from '../refinements';
-import type { RefinementProgress, RefinementStatus } from '../../workflows/types';
+import { refinementStatusOf, type RefinementClient } from '../refinements';
+import type { RefinementProgress } from '../../workflows/types';
 import type { OwnershipStore } from './ownership';
 
 /** A claimed row without a workflow this long after its creation is a start that never happened. */
 const ABANDONED_AFTER_MS = 5 * 60_000;
-
-const TERMINAL: Record<string, Exclude<RefinementStatus, 'running'>> = {
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-  TERMINATED: 'failed',
-  TIMED_OUT: 'failed',
-  CANCELLED: 'cancelled',
-};
 
 export class StatusCache {
   constructor(
@@ -36,8 +28,8 @@ export class StatusCache {
       rows.map(async (row) => {
         try {
           const description = await this.refinements.handle(row.task_id).describe();
-          const status = TERMINAL[description.status.name];
-          if (status) await this.ownership.markFinished(row.task_id, status, description.closeTime?.toISOString() ?? null);
+          const status = refinementStatusOf(description.status.name);
+          if (status !== 'running') await this.ownership.markFinished(row.task_id, status, description.closeTime?.toISOString() ?? null);
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
           if (Date.now() - Date.parse(row.created_at) > ABANDONED_AFTER_MS) await this.ownership.markFinished(row.task_id, 'failed', null);
