@@ -5,12 +5,27 @@
  */
 import fs from 'node:fs';
 import sharp from 'sharp';
+import { temporal } from '@temporalio/proto';
 import { RefinementUnsuccessfulError } from '../src/client/refinements';
+import { providerTaskQueue } from '../src/workflows/messages';
 import { FakeJigsawStack } from './support/fake-jigsawstack';
 import { FakeOpenAiImages } from './support/fake-openai-images';
 import { ImageServer } from './support/image-server';
 import { conceptPng } from './support/images';
 import { TestStack } from './support/stack';
+import { eventually } from './support/expectations';
+
+/** "worker ready" comes before polling starts: wait until the server sees both workers' pollers. */
+async function bothWorkersPollProviderQueue(stack: TestStack): Promise<void> {
+  await eventually(async () => {
+    const { pollers } = await stack.temporal.workflowService.describeTaskQueue({
+      namespace: stack.config.temporal.namespace,
+      taskQueue: { name: providerTaskQueue(stack.config.temporal.taskQueue) },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    return new Set((pollers ?? []).map((p) => p.identity)).size >= 2 ? true : undefined;
+  });
+}
 
 const OPENAI_KEY = 'sk-test-openai-5f2d9c81e0aa47b3';
 const JIGSAW_KEY = 'sk_jigsaw_test_7c41d0e9b2f64a18';
@@ -182,9 +197,14 @@ describe('provider rate limit across two worker processes', () => {
         JIGSAWSTACK_BASE_URL: fake.origin,
         JIGSAWSTACK_API_KEY: JIGSAW_KEY,
         PROVIDER_RATE_PER_SECOND: String(RATE),
+        // One call at a time per worker, each taking 800 ms (below): two calls dispatched close
+        // together must go to different workers, while the two together could still do 2.5 calls/s,
+        // more than the rate, so the rate is what holds them back.
+        PROVIDER_MAX_CONCURRENT_CALLS: '1',
       },
     });
     await Promise.all([stack.startWorker(), stack.startWorker()]);
+    await bothWorkersPollProviderQueue(stack);
   });
   afterAll(async () => {
     await stack?.close();
@@ -193,6 +213,7 @@ describe('provider rate limit across two worker processes', () => {
 
   test(`eight refinements reach the provider at no more than ${RATE} per second`, async () => {
     const taskIds = Array.from({ length: 8 }, (_, i) => `jigsaw-rate-${i}-${Date.now()}`);
+    fake.willAnswer(...taskIds.map(() => ({ kind: 'slow' as const, ms: 800 })));
     await Promise.all(
       taskIds.map((taskId) =>
         stack.refinements.start(stack.request({ taskId, originalImageUrl: images.serve(`/${taskId}.png`, { body: original }) })),
