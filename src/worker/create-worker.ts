@@ -4,12 +4,12 @@
  * capped per worker). Adapters come from the configuration; the workflow from a prebuilt bundle when
  * there is one (bundling takes seconds, and a restarted worker should not wait for it).
  */
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
 import type { Config } from '../config';
+import { connectTemporalClient, temporalConnectionOptions, temporalDataConverter } from '../temporal/connection';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
 export interface RefineryWorker {
@@ -32,9 +32,8 @@ export async function createRefineryWorker(
   { logger, extra, decorateAdapters = (a) => a }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
   const adapters = decorateAdapters(await openAdapters(config, logger));
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const client = await connectTemporalClient(config);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 
   const reportAttempt = async (workflowId: string, report: StageAttemptReport) => {
     try {
@@ -49,6 +48,7 @@ export async function createRefineryWorker(
   const common = {
     connection,
     namespace: config.temporal.namespace,
+    dataConverter: temporalDataConverter(config),
     // In-flight activities get the grace time to finish; past it they are cancelled and retried elsewhere.
     shutdownGraceTime: grace,
     shutdownForceTime: grace + 5_000,
@@ -80,7 +80,7 @@ export async function createRefineryWorker(
       } finally {
         await adapters.close();
         await connection.close();
-        await clientConnection.close();
+        await client.connection.close();
       }
     },
     shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),

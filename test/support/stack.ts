@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { openConceptStore } from '../../src/adapters/concept-store/knex-concept-store';
 import type { ConceptStore } from '../../src/adapters/concept-store/concept-store';
 import { loadConfig, type Config } from '../../src/config';
 import { RefinementClient, type StartRefinementRequest } from '../../src/client/refinements';
+import { connectTemporalClient } from '../../src/temporal/connection';
 import { STAGES, type StagePolicyOverrides } from '../../src/workflows/stage-policies';
 import type { FaultPlan } from './faults';
 import { WorkerHandle } from './worker-handle';
@@ -72,8 +73,7 @@ export class TestStack {
     };
     if (options.database === 'sqlite') delete env.DATABASE_URL;
     const config = loadConfig(env);
-    const connection = await Connection.connect({ address: config.temporal.address });
-    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const temporal = await connectTemporalClient(config);
     const refinements = new RefinementClient(temporal, { taskQueue, stagePolicies });
     const concepts = await openConceptStore(config.database);
     return new TestStack(dir, env, config, temporal, refinements, concepts);

@@ -1,8 +1,8 @@
 /** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
-import { Client, Connection } from '@temporalio/client';
 import { openAdapters } from '../../adapters';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logging';
+import { connectTemporalClient } from '../../temporal/connection';
 import { RefinementClient } from '../refinements';
 import { buildGateway } from './app';
 import { openGatewayDatabase } from './database';
@@ -10,8 +10,7 @@ import { openGatewayDatabase } from './database';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'gateway' });
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = await connectTemporalClient(config);
   const adapters = await openAdapters(config, logger);
   const db = await openGatewayDatabase(config.database);
   const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies: config.stagePolicies });
@@ -20,7 +19,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'gateway stopping');
     await app.close();
-    await Promise.all([db.destroy(), adapters.close(), connection.close()]);
+    await Promise.all([db.destroy(), adapters.close(), temporal.connection.close()]);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,24 @@
+/**
+ * How every process of Refinery reaches Temporal: one place that turns the configuration into
+ * connection options (address today; TLS, API keys and the payload codec plug in here), so the
+ * worker, the gateway and the tests never spell them out themselves.
+ */
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { Config } from '../config';
+
+/** Options shared by the client connection and the worker's native connection. */
+export function temporalConnectionOptions(config: Config): Pick<ConnectionOptions, 'address'> {
+  return { address: config.temporal.address };
+}
+
+/** How payloads are encoded on their way to Temporal; the default converter when nothing is configured. */
+export function temporalDataConverter(_config: Config): DataConverter | undefined {
+  return undefined;
+}
+
+/** A Temporal client on its own connection, for the gateway, the worker's signals and the tests. */
+export async function connectTemporalClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config) });
+}
