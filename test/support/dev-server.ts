@@ -24,6 +24,11 @@ export class DevServer {
     this.address = `127.0.0.1:${port}`;
   }
 
+  /** The server's process id (CPU and memory readings of the benchmark). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   static async start(): Promise<DevServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-temporal-'));
     const server = new DevServer(await freePort(), path.join(dir, 'temporal.sqlite'), path.join(dir, 'server.log'));

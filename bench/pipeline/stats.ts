@@ -1,0 +1,20 @@
+/** Percentiles and a fixed-width table: the benchmark's whole presentation layer. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export type Row = [figure: string, direct: string, temporal: string, note?: string];
+
+export function printTable(rows: Row[]): void {
+  const header: Row = ['figure', 'B0 (direct)', 'through Temporal', 'note'];
+  const all = [header, ...rows].map((r) => [r[0], r[1], r[2], r[3] ?? '']);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(all[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of all.slice(1)) console.log(line(r));
+}
+
+export const ms = (v: number) => `${v.toFixed(0)} ms`;
+export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;

@@ -1,0 +1,57 @@
+/**
+ * The measured side: worker processes on the shipped settings, and the typed client the gateway uses.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { RefinementClient } from '../../src/client/refinements';
+import type { Config } from '../../src/config';
+import { connectTemporalClient } from '../../src/temporal/connection';
+import type { HoldPlan } from '../../test/support/worker-process';
+
+const ROOT = path.join(__dirname, '..', '..');
+const WORKER_MAIN = path.join(ROOT, 'src', 'worker', 'main.ts');
+/** The production worker plus the test harness's hold, to kill a worker at a chosen stage. */
+const HOLDING_WORKER = path.join(ROOT, 'test', 'support', 'worker-process.ts');
+
+export class WorkerProcess {
+  private constructor(readonly child: ChildProcess) {}
+
+  static async start(env: NodeJS.ProcessEnv, logFile: string, hold?: HoldPlan): Promise<WorkerProcess> {
+    const entry = hold ? HOLDING_WORKER : WORKER_MAIN;
+    const ready = hold ? 'worker ready' : '"worker started"';
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      env: { ...env, ...(hold ? { TEST_HOLD: JSON.stringify(hold) } : {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    child.stderr!.pipe(log);
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        if (seen !== null && (seen += chunk.toString()).includes(ready)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready; see ${logFile}`)));
+    });
+    return new WorkerProcess(child);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill(signal);
+    await exited;
+  }
+}
+
+/** The typed client the gateway uses, on one task queue of the benchmark's dev server. */
+export async function refinementClient(config: Config): Promise<{ refinements: RefinementClient; close(): Promise<void> }> {
+  const client = await connectTemporalClient(config);
+  const refinements = new RefinementClient(client, { taskQueue: config.temporal.taskQueue, stagePolicies: config.stagePolicies });
+  return { refinements, close: () => client.connection.close() };
+}
