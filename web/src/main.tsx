@@ -50,7 +50,7 @@ function App() {
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.querySelector<HTMLElement>('main h1')?.focus())}>
         Skip to content
       </a>
-      <header class="top">
+      <header class="site-header">
         <a class="brand" href="#/history">
           Refinery
         </a>

@@ -42,7 +42,7 @@ export function Compare({ original, refined }: { original: { url: string; upload
           <h3>Overlay</h3>
           <div class="overlay" aria-hidden="true">
             <img src={original.url} alt="" />
-            <img src={refined} alt="" class="top" ref={(el) => {
+            <img src={refined} alt="" class="refined-layer" ref={(el) => {
               // Set through the DOM, not a style attribute: the page's CSP allows no inline styles.
               if (el) el.style.clipPath = `inset(0 ${100 - reveal}% 0 0)`;
             }} />

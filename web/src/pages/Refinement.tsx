@@ -24,16 +24,20 @@ export function Refinement({ taskId }: { taskId: string }) {
       } catch (err) {
         return setProblem(err instanceof ApiProblem ? err : new ApiProblem(0, 'Error', String(err)));
       }
-      setView(current);
+      const show = (next: RefinementView) => {
+        setView(next);
+        setNow(Date.now());
+      };
+      show(current);
       // Follow the stream; when it breaks off (network, gateway restart), read the state and resume.
       while (current.status === 'running' && !stop.signal.aborted) {
         try {
-          current = await watchRefinement(taskId, setView, stop.signal);
+          current = await watchRefinement(taskId, show, stop.signal);
         } catch {
           if (stop.signal.aborted) return;
           await new Promise((r) => setTimeout(r, RECONNECT_MS));
           current = await api.get(taskId).catch(() => current);
-          setView(current);
+          show(current);
         }
       }
     })();
