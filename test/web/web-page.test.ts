@@ -130,7 +130,7 @@ describe('web page', () => {
     await item.getByRole('link').click();
     await page.getByRole('img', { name: 'Refined image' }).waitFor();
     expect(await focusedHeading(page)).toBe('Make it warmer with more contrast');
-  });
+  }, 240_000);
 
   test('cancel a slow refinement and see it cancelled', async () => {
     const tab = await open();
@@ -157,7 +157,7 @@ describe('web page', () => {
     await expect(rows.nth(1).getAttribute('data-task')).resolves.toBe(aliceTaskId);
     expect(await loadedWidth(rows.nth(1).locator('img'))).toBe(96);
     await screenshot(page, 'history');
-  });
+  }, 240_000);
 
   test('a refused upload shows the field error: from the client check, and from the API', async () => {
     const tab = await open();
@@ -198,6 +198,13 @@ describe('web page', () => {
     await page.getByRole('heading', { level: 1, name: 'Refinement not found' }).waitFor();
     await expect(page.getByRole('img').count()).resolves.toBe(0);
     await expectAccessible(page);
+  });
+
+  test('/docs still renders Swagger UI, under its own policy', async () => {
+    const tab = await open();
+    await tab.page.goto(`${gateway.origin}/docs/`);
+    await tab.page.getByText('Refinery API', { exact: false }).first().waitFor();
+    await tab.page.locator('.opblock-summary-path', { hasText: '/v1/refinements/{taskId}/events' }).waitFor();
   });
 
   test('no page requested anything but the gateway, and none broke its Content-Security-Policy', () => {
