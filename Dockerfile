@@ -5,6 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
+# npm run build also builds the web page into dist/web, which the gateway serves at /.
 RUN npm run build && npx tsx src/worker/bundle.ts dist/workflow-bundle.js && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

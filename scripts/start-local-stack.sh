@@ -41,5 +41,5 @@ if [ -f src/client/gateway/main.ts ]; then
   pids+=($!)
 fi
 
-echo "Web UI: http://localhost:${TEMPORAL_UI_PORT:-8233}   (Ctrl-C stops the stack)"
+echo "Web page: http://localhost:${GATEWAY_PORT:-8080}/   Temporal Web UI: http://localhost:${TEMPORAL_UI_PORT:-8233}   (Ctrl-C stops the stack)"
 wait -n

@@ -117,6 +117,10 @@ const envSchema = z.object({
   GATEWAY_UPLOAD_MAX_BYTES: int(1).optional(),
   NODE_ENV: z.string().optional(),
 
+  // --- Web page (served by the gateway at /) ---
+  /** The built page (`npm run build:web` writes it); when it is missing, `/` answers 503 saying how to build it. */
+  WEB_DIST_DIR: z.string().min(1).default('dist/web'),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -137,6 +141,7 @@ export interface Config {
   stagePolicies: StagePolicyOverrides;
   worker: { shutdownGraceMs: number; stickyTimeoutMs: number; workflowBundlePath?: string };
   gateway: GatewayConfig;
+  web: WebConfig;
   logLevel: string;
 }
 
@@ -151,6 +156,11 @@ export interface GatewayConfig {
   capRetryAfterSeconds: number;
   bodyLimitBytes: number;
   uploadMaxBytes: number;
+}
+
+export interface WebConfig {
+  /** Absolute path of the built page's folder. */
+  distDir: string;
 }
 
 /**
@@ -243,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
       uploadMaxBytes: e.GATEWAY_UPLOAD_MAX_BYTES ?? e.DOWNLOAD_MAX_BYTES,
     },
+    web: { distDir: path.resolve(e.WEB_DIST_DIR) },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -12,6 +12,9 @@ const ROUTES = [
   ['get', '/images/{*}'],
   ['get', '/healthz'],
   ['get', '/readyz'],
+  ['get', '/v1/limits'],
+  ['get', '/v1/dev-login'],
+  ['post', '/v1/dev-login'],
 ] as const;
 
 describe('gateway OpenAPI document', () => {

@@ -50,6 +50,15 @@ describe('gateway refinements', () => {
 
     const view = (await (await gateway.fetch(links.self, { token })).json()) as any;
     expect(view).toMatchObject({ status: 'completed', conceptId: last.data.conceptId, links: { concept: `/v1/concepts/${last.data.conceptId}` } });
+    // The owner sees what was asked, the original as given (a URL here, so not re-signed) and the refiner's notes.
+    expect(view.request).toEqual({ ...request(url), originalImageUrl: undefined, preserveAspects: [] });
+    expect(view.original).toEqual({ url, uploaded: false });
+    expect(view.notes).toEqual([expect.stringMatching(/^applied: .*orange, red/)]);
+    const listed = (await (await gateway.fetch('/v1/refinements?limit=100', { token })).json()) as any;
+    const item = listed.items.find((i: any) => i.taskId === taskId);
+    expect(item).toMatchObject({ refinementPrompt: request(url).refinementPrompt, conceptId: view.conceptId });
+    expect(item.thumbnailUrl).toMatch(new RegExp(`^${gateway.origin}/images/refined/alice/${taskId}\\.png\\?expires=`));
+    expect((await fetch(item.thumbnailUrl)).status).toBe(200);
 
     const conceptResponse = await gateway.fetch(`/v1/concepts/${view.conceptId}`, { token });
     expect(conceptResponse.status).toBe(200);

@@ -10,7 +10,7 @@ import { InvalidRefinementInputError } from '../../errors';
 import type { RefinementClient } from '../refinements';
 import type { RefinementStatus } from '../../workflows/types';
 import type { AuthenticatedUser } from './auth';
-import { isUniqueViolation, type OwnershipStore } from './ownership';
+import { isUniqueViolation, type ClaimedRequest, type OwnershipStore } from './ownership';
 import { HttpProblem, ProblemType } from './problems';
 import type { CreateRefinementBody } from './schemas';
 import type { UrlSigner } from './signed-urls';
@@ -57,7 +57,7 @@ export class Admission {
     }
     const taskId = randomUUID();
     try {
-      await ownership.claim({ taskId, userId: request.user.id, idempotencyKey: request.idempotencyKey, fingerprint });
+      await ownership.claim({ taskId, userId: request.user.id, idempotencyKey: request.idempotencyKey, fingerprint, request: requestOf(request) });
     } catch (err) {
       // The same key sent twice at once: the other request won the claim; answer with its refinement.
       if (!request.idempotencyKey || !isUniqueViolation(err)) throw err;
@@ -147,6 +147,18 @@ export class Admission {
       throw err;
     }
   }
+}
+
+/** What the owner may read back later (the web page shows it); never the uploaded bytes themselves. */
+function requestOf({ body, upload }: AdmissionRequest): ClaimedRequest {
+  return {
+    refinementPrompt: body.refinementPrompt,
+    logoDescription: body.logoDescription,
+    themeDescription: body.themeDescription,
+    preserveAspects: body.preserveAspects,
+    originalImageUrl: upload ? undefined : body.originalImageUrl,
+    uploaded: upload !== undefined,
+  };
 }
 
 /** Same fields and the same image bytes make the same request, whatever the field order. */

@@ -22,6 +22,7 @@ import { registerConceptRoutes } from './routes/concepts';
 import { registerHealthRoutes } from './routes/health';
 import { registerImageRoutes } from './routes/images';
 import { registerRefinementRoutes } from './routes/refinements';
+import { pageContentSecurityPolicy, registerWebRoutes, useDocsContentSecurityPolicy } from './routes/web';
 import { UrlSigner } from './signed-urls';
 import { StatusCache } from './status-cache';
 import { Views } from './views';
@@ -53,7 +54,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, notFound(`route ${request.method} ${request.url.split('?')[0]}`)));
 
-  await app.register(fastifyHelmet);
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { useDefaults: false, directives: pageContentSecurityPolicy(config) } });
+  useDocsContentSecurityPolicy(app);
   await app.register(fastifyMultipart, { limits: { fileSize: settings.uploadMaxBytes, files: 1 } });
   await app.register(fastifySwagger, {
     openapi: {
@@ -72,6 +74,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerHealthRoutes(app, ctx);
+  await registerWebRoutes(app, config);
   registerImageRoutes(app, ctx);
   await app.register(async (api) => registerAuthenticatedRoutes(api as ZodApp, ctx, deps));
   return app;

@@ -50,8 +50,34 @@ const createApiKeys: Knex.Migration = {
   },
 };
 
+/**
+ * What the caller asked for, kept beside the ownership row so the owner can see it again (the web
+ * page's history and before/after): the prompt and descriptions, and where the original came from.
+ * Rows from before this migration have nulls.
+ */
+const addRequestColumns: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.alterTable(OWNERSHIP_TABLE, (table) => {
+      table.text('refinement_prompt');
+      table.text('logo_description');
+      table.text('theme_description');
+      // JSON array of strings.
+      table.text('preserve_aspects');
+      // The caller's URL; null when the original was uploaded (it is then at uploadKey(task_id)).
+      table.text('original_image_url');
+      table.boolean('uploaded');
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable(OWNERSHIP_TABLE, (table) => {
+      table.dropColumns('refinement_prompt', 'logo_description', 'theme_description', 'preserve_aspects', 'original_image_url', 'uploaded');
+    });
+  },
+};
+
 /** Append only; never rename a shipped migration (the name is what the bookkeeping table records). */
 export const GATEWAY_MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001-create-gateway-refinements', migration: createOwnership },
   { name: '0002-create-gateway-api-keys', migration: createApiKeys },
+  { name: '0003-add-gateway-refinement-requests', migration: addRequestColumns },
 ];

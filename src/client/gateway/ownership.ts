@@ -18,6 +18,24 @@ export interface OwnershipRow {
   status: RefinementStatus;
   created_at: string;
   finished_at: string | null;
+  /** The request as the caller sent it (null on rows made before these columns existed). */
+  refinement_prompt: string | null;
+  logo_description: string | null;
+  theme_description: string | null;
+  preserve_aspects: string | null;
+  original_image_url: string | null;
+  uploaded: boolean | number | null;
+}
+
+/** What a start asked for, recorded with the claim. */
+export interface ClaimedRequest {
+  refinementPrompt: string;
+  logoDescription: string;
+  themeDescription: string;
+  preserveAspects?: string[];
+  /** The caller's URL, or undefined when the original was uploaded. */
+  originalImageUrl?: string;
+  uploaded: boolean;
 }
 
 export interface ListPage {
@@ -29,8 +47,15 @@ export class OwnershipStore {
   constructor(private readonly knex: Knex) {}
 
   /** Throws the database's unique violation when (user, idempotency key) is already taken. */
-  async claim(row: { taskId: string; userId: string; idempotencyKey?: string; fingerprint?: string }): Promise<void> {
+  async claim(row: { taskId: string; userId: string; idempotencyKey?: string; fingerprint?: string; request?: ClaimedRequest }): Promise<void> {
+    const request = row.request;
     await this.table().insert({
+      refinement_prompt: request?.refinementPrompt ?? null,
+      logo_description: request?.logoDescription ?? null,
+      theme_description: request?.themeDescription ?? null,
+      preserve_aspects: request ? JSON.stringify(request.preserveAspects ?? []) : null,
+      original_image_url: request?.originalImageUrl ?? null,
+      uploaded: request ? request.uploaded : null,
       task_id: row.taskId,
       user_id: row.userId,
       idempotency_key: row.idempotencyKey ?? null,

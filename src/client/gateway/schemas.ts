@@ -83,6 +83,13 @@ export const startedRefinement = z.object({
   links: refinementLinks,
 });
 
+export const refinementRequest = z.object({
+  refinementPrompt: z.string(),
+  logoDescription: z.string(),
+  themeDescription: z.string(),
+  preserveAspects: z.array(z.string()),
+});
+
 export const refinementView = z.object({
   taskId: z.string(),
   status: refinementStatus,
@@ -102,6 +109,12 @@ export const refinementView = z.object({
   conceptId: z.string().nullable(),
   /** Signed and expiring; present once completed. */
   imageUrl: z.string().nullable(),
+  /** What the owner asked for; null for refinements started before the gateway kept requests. */
+  request: refinementRequest.nullable(),
+  /** The original: a signed link to the upload, or the caller's own URL (`uploaded: false`). */
+  original: z.object({ url: z.string(), uploaded: z.boolean() }).nullable(),
+  /** The refiner's notes: what it applied and what it did not understand. */
+  notes: z.array(z.string()),
   links: refinementLinks,
 });
 export type RefinementView = z.infer<typeof refinementView>;
@@ -111,6 +124,11 @@ export const refinementSummary = z.object({
   status: refinementStatus,
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** Null for refinements started before the gateway kept requests. */
+  refinementPrompt: z.string().nullable(),
+  conceptId: z.string().nullable(),
+  /** Signed: the refined image once completed, the uploaded original while running; else null. */
+  thumbnailUrl: z.string().nullable(),
   links: refinementLinks,
 });
 

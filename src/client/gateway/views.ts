@@ -1,5 +1,6 @@
 /** What the API answers: the workflow's progress and the stored concept, with freshly signed image URLs. */
 import path from 'node:path';
+import { uploadKey } from '../../activities/blob-keys';
 import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
 import type { RefinementProgress } from '../../workflows/types';
 import type { OwnershipRow } from './ownership';
@@ -16,6 +17,16 @@ export function refinementLinks(taskId: string, conceptId?: string | null) {
   };
 }
 
+function requestOf(row: OwnershipRow) {
+  if (row.refinement_prompt === null || row.logo_description === null || row.theme_description === null) return null;
+  return {
+    refinementPrompt: row.refinement_prompt,
+    logoDescription: row.logo_description,
+    themeDescription: row.theme_description,
+    preserveAspects: row.preserve_aspects ? (JSON.parse(row.preserve_aspects) as string[]) : [],
+  };
+}
+
 export class Views {
   constructor(
     private readonly signer: UrlSigner,
@@ -24,7 +35,8 @@ export class Views {
     private readonly publicBaseUrl: string,
   ) {}
 
-  refinement(progress: RefinementProgress): RefinementView {
+  /** `row` (the caller's ownership row) adds what was asked for and where the original is. */
+  refinement(progress: RefinementProgress, row?: OwnershipRow): RefinementView {
     const result = progress.result;
     return {
       taskId: progress.taskId,
@@ -41,18 +53,38 @@ export class Views {
       cancellation: progress.cancellation,
       conceptId: result?.conceptId ?? null,
       imageUrl: result ? this.signedImageUrl(result.imagePath, result.imageUrl).url : null,
+      request: row ? requestOf(row) : null,
+      original: row ? this.original(row) : null,
+      notes: progress.notes ?? [],
       links: refinementLinks(progress.taskId, result?.conceptId),
     };
   }
 
-  summary(row: OwnershipRow) {
+  /** `concept`: the refinement's stored concept, when it completed. */
+  summary(row: OwnershipRow, concept?: RefinedConcept) {
+    let thumbnailUrl: string | null = null;
+    if (concept) thumbnailUrl = this.signedImageUrl(concept.imagePath, concept.imageUrl).url;
+    else if (row.status === 'running' && row.uploaded) thumbnailUrl = this.signer.sign(uploadKey(row.task_id)).url;
     return {
       taskId: row.task_id,
       status: row.status,
       createdAt: row.created_at,
       finishedAt: row.finished_at,
-      links: refinementLinks(row.task_id),
+      refinementPrompt: row.refinement_prompt,
+      conceptId: concept?.id ?? null,
+      thumbnailUrl,
+      links: refinementLinks(row.task_id, concept?.id),
     };
+  }
+
+  /**
+   * The uploaded original stays in the store after a completed run (a failed or cancelled run removes
+   * it, and then its link answers 404). A URL original is the caller's own URL, handed back as given.
+   */
+  private original(row: OwnershipRow): { url: string; uploaded: boolean } | null {
+    if (row.uploaded) return { url: this.signer.sign(uploadKey(row.task_id)).url, uploaded: true };
+    if (row.original_image_url) return { url: row.original_image_url, uploaded: false };
+    return null;
   }
 
   concept(concept: RefinedConcept) {

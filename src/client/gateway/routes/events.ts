@@ -5,11 +5,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context';
+import type { OwnershipRow } from '../ownership';
 
 /** Comment lines this often keep proxies and load balancers from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
 
-export async function streamRefinementEvents(ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply, taskId: string): Promise<void> {
+export async function streamRefinementEvents(ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply, row: OwnershipRow): Promise<void> {
+  const taskId = row.task_id;
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -27,11 +29,11 @@ export async function streamRefinementEvents(ctx: GatewayContext, request: Fasti
   request.raw.on('close', () => stop.abort());
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   try {
-    const last = await ctx.refinements.watch(taskId, (progress) => send('progress', ctx.views.refinement(progress)), {
+    const last = await ctx.refinements.watch(taskId, (progress) => send('progress', ctx.views.refinement(progress, row)), {
       signal: stop.signal,
     });
     await ctx.statusCache.record(last);
-    send('end', ctx.views.refinement(last));
+    send('end', ctx.views.refinement(last, row));
   } catch (err) {
     if (!stop.signal.aborted) {
       request.log.error({ err, taskId }, 'refinement event stream failed');

@@ -82,7 +82,9 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
     async (request) => {
       await statusCache.refreshRunning(request.user.id);
       const page = await ownership.list(request.user.id, request.query);
-      return { items: page.items.map((row) => views.summary(row)), nextCursor: page.nextCursor };
+      // A page is at most 100 rows; each completed one needs its concept for the thumbnail (one indexed read).
+      const concepts = await Promise.all(page.items.map((row) => (row.status === 'completed' ? ctx.conceptStore.findByTaskId(row.task_id) : undefined)));
+      return { items: page.items.map((row, i) => views.summary(row, concepts[i])), nextCursor: page.nextCursor };
     },
   );
 
@@ -97,10 +99,10 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
       },
     },
     async (request) => {
-      await requireOwned(request.user.id, request.params.taskId);
+      const row = await requireOwned(request.user.id, request.params.taskId);
       const progress = await readProgress(ctx, request.params.taskId);
       await statusCache.record(progress);
-      return views.refinement(progress);
+      return views.refinement(progress, row);
     },
   );
 
@@ -116,10 +118,10 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
       },
     },
     async (request, reply) => {
-      await requireOwned(request.user.id, request.params.taskId);
+      const row = await requireOwned(request.user.id, request.params.taskId);
       // Read once before streaming, so an unknown workflow is still an ordinary 404 answer.
       await readProgress(ctx, request.params.taskId);
-      await streamRefinementEvents(ctx, request, reply, request.params.taskId);
+      await streamRefinementEvents(ctx, request, reply, row);
     },
   );
 

@@ -1,0 +1,307 @@
+/**
+ * The web page end to end in Debian's Chromium: the real gateway serving the built page, a real
+ * worker process and the Temporal dev server, PostgreSQL. The worker holds every refinement's refine
+ * stage for a few seconds (its hold plan), long enough to see it running and to cancel one.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Locator } from 'playwright-core';
+import { TestGateway } from '../support/gateway';
+import { conceptPng } from '../support/images';
+import { TestStack } from '../support/stack';
+import { accessibilityViolations, buildPage, launchChromium, openPage, screenshot, type Recorded } from './browser';
+
+const HOLD_MS = 10_000;
+const STAGE_TIMEOUT = 90_000;
+
+describe('web page', () => {
+  let stack: TestStack;
+  let gateway: TestGateway;
+  let browser: Browser;
+  let png: Buffer;
+  let webDir: string;
+  let aliceTaskId: string;
+  const opened: Recorded[] = [];
+
+  beforeAll(async () => {
+    webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-web-'));
+    buildPage(webDir);
+    [stack, png, browser] = await Promise.all([TestStack.create({ database: 'postgres' }), conceptPng(96), launchChromium()]);
+    await stack.startWorker({ hold: { activity: 'refineConceptImage', when: 'before', ms: HOLD_MS } });
+    gateway = await TestGateway.start(stack, { WEB_DIST_DIR: webDir });
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((o) => o.context.close()));
+    await browser?.close();
+    await gateway?.close();
+    await stack?.close();
+    fs.rmSync(webDir, { recursive: true, force: true });
+  });
+
+  const open = async () => {
+    const recorded = await openPage(browser);
+    opened.push(recorded);
+    return recorded;
+  };
+  const expectAccessible = async (page: Recorded['page']) => expect(await accessibilityViolations(page)).toEqual([]);
+  // Functions passed to evaluate() run in the page; the test program has no DOM types, hence `any`.
+  const focusedHeading = (page: Recorded['page']) =>
+    page.evaluate(() => {
+      const active = (globalThis as any).document.activeElement;
+      return active?.tagName === 'H1' ? (active.textContent as string) : null;
+    });
+
+  async function devLogin({ page }: Recorded, user: string) {
+    await page.goto(`${gateway.origin}/`);
+    await page.getByLabel('User name').fill(user);
+    await page.getByRole('button', { name: 'Development login' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New refinement' }).waitFor();
+  }
+
+  async function fillRequest({ page }: Recorded, file: { name: string; mimeType: string; buffer: Buffer }, prompt: string) {
+    await page.locator('#image').setInputFiles(file);
+    await page.getByLabel('What to change').fill(prompt);
+    await page.getByLabel('Logo description').fill('A minimalist fox');
+    await page.getByLabel('Theme description').fill('Modern tech');
+    await page.getByLabel('Keep unchanged').fill('shape');
+    await page.getByLabel('Keep unchanged').press('Enter');
+  }
+
+  test('sign in, upload, watch the four stages complete, see both images, find it in the history', async () => {
+    const tab = await open();
+    const { page } = tab;
+    await page.goto(`${gateway.origin}/`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'sign-in');
+
+    await devLogin(tab, 'alice');
+    expect(await focusedHeading(page)).toBe('New refinement');
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('refinery.credential') as string | null)).toMatch(/^ey/);
+    await fillRequest(tab, { name: 'fox.png', mimeType: 'image/png', buffer: png }, 'Make it warmer with more contrast');
+    await page.getByRole('img', { name: 'Preview of the chosen image' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Remove shape' }).isVisible()).resolves.toBe(true);
+    await expectAccessible(page);
+    await screenshot(page, 'new-refinement');
+
+    await page.getByRole('button', { name: 'Start refinement' }).click();
+    await page.waitForURL(/#\/refinements\/[0-9a-f-]{36}$/);
+    aliceTaskId = decodeURIComponent(page.url().split('/').pop()!);
+    expect(page.url()).not.toContain('ey'); // the credential never reaches a URL
+    await page.locator('[data-stage="download"][data-state="done"]').waitFor({ timeout: STAGE_TIMEOUT });
+    await page.locator('[data-stage="refine"][data-state="running"]').waitFor({ timeout: STAGE_TIMEOUT });
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Make it warmer with more contrast');
+    await expectAccessible(page);
+    await screenshot(page, 'progress');
+
+    for (const stage of ['download', 'refine', 'storeImage', 'storeConcept']) {
+      await page.locator(`[data-stage="${stage}"][data-state="done"]`).waitFor({ timeout: STAGE_TIMEOUT });
+    }
+    await expect(page.getByTestId('status').textContent()).resolves.toBe('Completed');
+    // The refine stage waited out the hold, and its elapsed time says so.
+    const refineElapsed = await page.locator('[data-stage="refine"] .elapsed').textContent();
+    expect(parseFloat(refineElapsed!)).toBeGreaterThanOrEqual(HOLD_MS / 1000 - 0.5);
+
+    const original = page.getByRole('img', { name: 'Original image' });
+    const refined = page.getByRole('img', { name: 'Refined image' });
+    await Promise.all([original.waitFor(), refined.waitFor()]);
+    expect(await loadedWidth(original)).toBe(96);
+    expect(await loadedWidth(refined)).toBe(96);
+    expect(await original.getAttribute('src')).toMatch(new RegExp(`^${gateway.origin}/images/uploads/${aliceTaskId}/original\\?expires=`));
+    expect(await refined.getAttribute('src')).toMatch(new RegExp(`^${gateway.origin}/images/refined/alice/${aliceTaskId}\\.png\\?expires=`));
+    // The refiner's notes name what it applied.
+    await expect(page.locator('.notes li').count()).resolves.toBeGreaterThan(0);
+    // The overlay slider works from the keyboard.
+    await page.getByLabel(/Refined image shown/).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.getByText('Refined image shown: 51%').waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'result');
+
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your refinements' }).waitFor();
+    expect(await focusedHeading(page)).toBe('Your refinements');
+    const item = page.locator(`[data-task="${aliceTaskId}"]`);
+    await expect(item.textContent()).resolves.toMatch(/Make it warmer with more contrast.*Completed/);
+    expect(await loadedWidth(item.locator('img'))).toBe(96);
+    await expectAccessible(page);
+
+    await item.getByRole('link').click();
+    await page.getByRole('img', { name: 'Refined image' }).waitFor();
+    expect(await focusedHeading(page)).toBe('Make it warmer with more contrast');
+  }, 240_000);
+
+  test('cancel a slow refinement and see it cancelled', async () => {
+    const tab = await open();
+    const { page } = tab;
+    await devLogin(tab, 'alice');
+    await fillRequest(tab, { name: 'fox.png', mimeType: 'image/png', buffer: png }, 'Make it more autumn-themed');
+    await page.getByRole('button', { name: 'Start refinement' }).click();
+    await page.locator('[data-stage="refine"][data-state="running"]').waitFor({ timeout: STAGE_TIMEOUT });
+    await page.getByLabel('Reason for cancelling (optional)').fill('wrong logo');
+    await page.getByRole('button', { name: 'Cancel refinement' }).click();
+    await page.getByTestId('status').getByText('Cancelled').waitFor({ timeout: STAGE_TIMEOUT });
+    await page.getByText('Cancelled: “wrong logo”').waitFor();
+    expect(await page.locator('[data-stage="refine"]').getAttribute('data-state')).toBe('cancelled');
+    expect(await page.locator('[data-stage="storeImage"]').getAttribute('data-state')).toBe('waiting');
+    await expectAccessible(page);
+    await screenshot(page, 'cancelled');
+
+    // Alice's history, newest first: the cancelled one (its upload removed, so no thumbnail), then the completed one.
+    await page.getByRole('link', { name: 'History' }).click();
+    const rows = page.locator('.history li');
+    await rows.nth(1).waitFor();
+    expect(await rows.count()).toBe(2);
+    await expect(rows.nth(0).textContent()).resolves.toMatch(/Make it more autumn-themed.*Cancelled/);
+    await expect(rows.nth(1).getAttribute('data-task')).resolves.toBe(aliceTaskId);
+    expect(await loadedWidth(rows.nth(1).locator('img'))).toBe(96);
+    await screenshot(page, 'history');
+  }, 240_000);
+
+  test('a refused upload shows the field error: from the client check, and from the API', async () => {
+    const tab = await open();
+    const { page } = tab;
+    await devLogin(tab, 'dave');
+    const starts = () => tab.requests.filter((url) => url.endsWith('/v1/refinements')).length;
+
+    // Not an image type at all: the page refuses it before sending anything.
+    await fillRequest(tab, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }, 'Make it warmer');
+    await page.getByRole('button', { name: 'Start refinement' }).click();
+    await expect(page.locator('#image-error').textContent()).resolves.toMatch(/must be a PNG, JPEG, WEBP image/);
+    expect(starts()).toBe(0);
+
+    // Says it is a PNG but is not one: the API answers 415 and the page shows it at the file field.
+    await page.locator('#image').setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('this is not a png at all') });
+    await page.getByRole('button', { name: 'Start refinement' }).click();
+    await expect(page.locator('#image-error').textContent()).resolves.toMatch(/^Unsupported image: .+/);
+    expect(starts()).toBe(1);
+    expect(await page.locator('#image').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#image').getAttribute('aria-describedby')).toContain('image-error');
+    expect(await page.evaluate(() => Boolean((globalThis as any).document.activeElement?.classList.contains('error-summary')))).toBe(true);
+    expect(page.url()).toMatch(/#\/new$/);
+    await expectAccessible(page);
+    await screenshot(page, 'upload-refused');
+  });
+
+  test("another user's refinement is not reachable by URL (signed in by pasting a token)", async () => {
+    expect(aliceTaskId).toBeDefined();
+    const tab = await open();
+    const { page } = tab;
+    await page.goto(`${gateway.origin}/`);
+    await page.getByLabel('API key or token').fill(await gateway.token('bob'));
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'New refinement' }).waitFor();
+    const answer = page.waitForResponse((r) => r.url().endsWith(`/v1/refinements/${aliceTaskId}`));
+    await page.goto(`${gateway.origin}/#/refinements/${aliceTaskId}`);
+    expect((await answer).status()).toBe(404);
+    await page.getByRole('heading', { level: 1, name: 'Refinement not found' }).waitFor();
+    await expect(page.getByRole('img').count()).resolves.toBe(0);
+    await expectAccessible(page);
+  });
+
+  test('/docs still renders Swagger UI, under its own policy', async () => {
+    const tab = await open();
+    await tab.page.goto(`${gateway.origin}/docs/`);
+    await tab.page.getByText('Refinery API', { exact: false }).first().waitFor();
+    await tab.page.locator('.opblock-summary-path', { hasText: '/v1/refinements/{taskId}/events' }).waitFor();
+  });
+
+  test('no page requested anything but the gateway, and none broke its Content-Security-Policy', () => {
+    expect(opened.length).toBeGreaterThanOrEqual(4);
+    const all = opened.flatMap((o) => o.requests);
+    expect(all.length).toBeGreaterThan(20);
+    // blob: is the chosen file's preview, in the page itself; everything else goes to the gateway.
+    expect(all.filter((url) => !url.startsWith('blob:') && new URL(url).origin !== gateway.origin)).toEqual([]);
+    expect(opened.flatMap((o) => o.cspViolations)).toEqual([]);
+  });
+});
+
+/** The image's natural width once the browser has finished loading it (0 when it failed). */
+async function loadedWidth(img: Locator): Promise<number> {
+  const handle = await img.elementHandle();
+  await img.page().waitForFunction((el: any) => el.complete === true, handle);
+  return img.evaluate((el: any) => el.naturalWidth as number);
+}
+
+describe('web page serving', () => {
+  let stack: TestStack;
+  let webDir: string;
+
+  beforeAll(async () => {
+    stack = await TestStack.create({ database: 'postgres' });
+    webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-web-'));
+    fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>built</title>');
+  });
+  afterAll(async () => {
+    await stack?.close();
+    fs.rmSync(webDir, { recursive: true, force: true });
+  });
+
+  test('the page, with a Content-Security-Policy of exactly what it needs; /docs keeps its own', async () => {
+    const gateway = await TestGateway.start(stack, { WEB_DIST_DIR: webDir });
+    try {
+      const page = await gateway.fetch('/');
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>built</title>');
+      expect(page.headers.get('cache-control')).toBe('no-cache');
+      const csp = page.headers.get('content-security-policy')!.split(';').map((d) => d.trim());
+      expect(csp).toEqual(
+        expect.arrayContaining([
+          "default-src 'none'",
+          "script-src 'self'",
+          "style-src 'self'",
+          `img-src 'self' blob: ${gateway.origin}`,
+          "connect-src 'self'",
+          "frame-ancestors 'none'",
+          "object-src 'none'",
+        ]),
+      );
+      expect(csp.join(';')).not.toMatch(/unsafe-inline|unsafe-eval|https:|\*/);
+      const docs = await gateway.fetch('/docs/');
+      expect(docs.status).toBe(200);
+      expect(docs.headers.get('content-security-policy')).toContain("style-src 'self' 'unsafe-inline'");
+      // Unknown paths are still the API's problem+json 404, not the page.
+      const unknown = await gateway.fetch('/no-such-page');
+      expect([unknown.status, unknown.headers.get('content-type')]).toEqual([404, 'application/problem+json; charset=utf-8']);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  test('without a built page the gateway still starts, and / says how to build it (503)', async () => {
+    const gateway = await TestGateway.start(stack, { WEB_DIST_DIR: path.join(webDir, 'missing') });
+    try {
+      const page = await gateway.fetch('/');
+      expect(page.status).toBe(503);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain('npm run build:web');
+      expect((await gateway.fetch('/healthz')).status).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  test('limits come from the configuration; the development login exists only with the local-development secret', async () => {
+    const dev = await TestGateway.start(stack, { WEB_DIST_DIR: webDir, GATEWAY_UPLOAD_MAX_BYTES: '1234567' });
+    const real = await TestGateway.start(stack, { WEB_DIST_DIR: webDir, JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789' });
+    try {
+      const limits = (await (await dev.fetch('/v1/limits')).json()) as any;
+      expect(limits).toMatchObject({ uploadMaxBytes: 1234567, imageTypes: ['image/png', 'image/jpeg', 'image/webp'], promptLength: 2000 });
+
+      expect(await (await dev.fetch('/v1/dev-login')).json()).toEqual({ available: true });
+      const minted = await dev.fetch('/v1/dev-login', { method: 'POST', json: { userId: 'erin' } });
+      expect(minted.status).toBe(200);
+      const { token } = (await minted.json()) as any;
+      expect((await dev.fetch('/v1/refinements', { token })).status).toBe(200);
+      const bad = await dev.fetch('/v1/dev-login', { method: 'POST', json: { userId: '../erin' } });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as any).errors[0]).toMatchObject({ field: 'body.userId' });
+
+      expect(await (await real.fetch('/v1/dev-login')).json()).toEqual({ available: false });
+      expect((await real.fetch('/v1/dev-login', { method: 'POST', json: { userId: 'erin' } })).status).toBe(404);
+    } finally {
+      await Promise.all([dev.close(), real.close()]);
+    }
+  });
+});

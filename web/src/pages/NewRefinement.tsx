@@ -1,0 +1,202 @@
+/** New refinement: an image (file or URL), what to change, the descriptions and the aspects to keep. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiProblem, type Limits } from '../api';
+import { Chips } from '../components/Chips';
+import { navigate } from '../router';
+import { check, fromProblem, type Draft, type Errors } from '../validation';
+
+const FIELD_IDS: Record<string, string> = {
+  image: 'image',
+  originalImageUrl: 'image-url',
+  refinementPrompt: 'prompt',
+  logoDescription: 'logo',
+  themeDescription: 'theme',
+  preserveAspects: 'aspects',
+};
+const FIELD_NAMES: Record<string, string> = {
+  image: 'Image file',
+  originalImageUrl: 'Image address',
+  refinementPrompt: 'What to change',
+  logoDescription: 'Logo description',
+  themeDescription: 'Theme description',
+  preserveAspects: 'Keep unchanged',
+  form: 'Request',
+};
+
+export function NewRefinement() {
+  const [limits, setLimits] = useState<Limits | undefined>();
+  const [draft, setDraft] = useState<Draft>({ source: 'file', file: null, url: '', refinementPrompt: '', logoDescription: '', themeDescription: '', preserveAspects: [] });
+  const [errors, setErrors] = useState<Errors>({});
+  const [preview, setPreview] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    api.limits().then(setLimits, (err) => setErrors({ form: `Could not load the gateway's limits: ${String(err)}` }));
+  }, []);
+  useEffect(() => () => preview && URL.revokeObjectURL(preview), [preview]);
+
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setErrors((e) => ({ ...e, [key === 'file' ? 'image' : key === 'url' ? 'originalImageUrl' : key]: undefined }));
+  };
+  const chooseFile = (file: File | null) => {
+    set('file', file);
+    setPreview(file ? URL.createObjectURL(file) : undefined);
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!limits) return;
+    const found = check(draft, limits);
+    if (Object.keys(found).length > 0) return show(found);
+    setBusy(true);
+    try {
+      const fields = { refinementPrompt: draft.refinementPrompt, logoDescription: draft.logoDescription, themeDescription: draft.themeDescription };
+      let started;
+      if (draft.source === 'file') {
+        const form = new FormData();
+        for (const [name, value] of Object.entries(fields)) form.set(name, value);
+        for (const aspect of draft.preserveAspects) form.append('preserveAspects', aspect);
+        form.set('image', draft.file!, draft.file!.name);
+        started = await api.start(form);
+      } else {
+        started = await api.start({ ...fields, originalImageUrl: draft.url.trim(), ...(draft.preserveAspects.length ? { preserveAspects: draft.preserveAspects } : {}) });
+      }
+      navigate(`/refinements/${encodeURIComponent(started.taskId)}`);
+    } catch (err) {
+      show(err instanceof ApiProblem ? fromProblem(err.status, err.title, err.detail, err.errors) : { form: String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const show = (found: Errors) => {
+    setErrors(found);
+    // Focus the summary so the errors are read out, and each links to its field.
+    requestAnimationFrame(() => summary.current?.focus());
+  };
+
+  const describedBy = (key: keyof Errors, hint?: string) => [hint, errors[key] ? `${FIELD_IDS[key]}-error` : undefined].filter(Boolean).join(' ') || undefined;
+  const fieldError = (key: keyof Errors) =>
+    errors[key] && (
+      <p class="field-error" id={`${FIELD_IDS[key]}-error`}>
+        {errors[key]}
+      </p>
+    );
+  const listed = Object.entries(errors).filter(([, v]) => v);
+
+  return (
+    <section>
+      <h1 tabIndex={-1}>New refinement</h1>
+      {listed.length > 0 && (
+        <div class="error-summary" role="alert" tabIndex={-1} ref={summary} aria-labelledby="error-summary-title">
+          <h2 id="error-summary-title">{listed.length === 1 ? 'One thing to fix' : `${listed.length} things to fix`}</h2>
+          <ul>
+            {listed.map(([key, message]) => (
+              <li key={key}>
+                {FIELD_IDS[key] ? (
+                  <a href={`#${FIELD_IDS[key]}`} onClick={(e) => (e.preventDefault(), document.getElementById(FIELD_IDS[key]!)?.focus())}>
+                    {FIELD_NAMES[key]}: {message}
+                  </a>
+                ) : (
+                  `${FIELD_NAMES[key]}: ${message}`
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <form onSubmit={submit} noValidate class="refine-form">
+        <fieldset>
+          <legend>Original image</legend>
+          <div class="segmented" role="radiogroup" aria-label="Where the image comes from">
+            <label>
+              <input type="radio" name="source" checked={draft.source === 'file'} onChange={() => set('source', 'file')} /> Upload a file
+            </label>
+            <label>
+              <input type="radio" name="source" checked={draft.source === 'url'} onChange={() => set('source', 'url')} /> Link to an image
+            </label>
+          </div>
+          {draft.source === 'file' ? (
+            <div
+              class={`drop ${dragging ? 'dragging' : ''}`}
+              onDragOver={(e) => (e.preventDefault(), setDragging(true))}
+              onDragLeave={() => setDragging(false)}
+              onDrop={(e) => {
+                e.preventDefault();
+                setDragging(false);
+                chooseFile(e.dataTransfer?.files[0] ?? null);
+              }}
+            >
+              <label for="image">Image file</label>
+              <p class="hint" id="image-hint">
+                Drop it here or choose it.{' '}
+                {limits && `PNG, JPEG or WebP, up to ${Math.floor(limits.uploadMaxBytes / 1024 / 1024)} MiB.`}
+              </p>
+              <input
+                id="image"
+                type="file"
+                accept={limits?.imageTypes.join(',') ?? 'image/*'}
+                aria-describedby={describedBy('image', 'image-hint')}
+                aria-invalid={errors.image ? true : undefined}
+                onChange={(e) => chooseFile(e.currentTarget.files?.[0] ?? null)}
+              />
+              {preview && <img class="preview" src={preview} alt="Preview of the chosen image" onError={() => setPreview(undefined)} />}
+              {fieldError('image')}
+            </div>
+          ) : (
+            <div>
+              <label for="image-url">Image address</label>
+              <p class="hint" id="image-url-hint">
+                An http(s) address the worker downloads the image from.
+              </p>
+              <input
+                id="image-url"
+                type="url"
+                inputMode="url"
+                value={draft.url}
+                aria-describedby={describedBy('originalImageUrl', 'image-url-hint')}
+                aria-invalid={errors.originalImageUrl ? true : undefined}
+                onInput={(e) => set('url', e.currentTarget.value)}
+              />
+              {fieldError('originalImageUrl')}
+            </div>
+          )}
+        </fieldset>
+        <div>
+          <label for="prompt">What to change</label>
+          <p class="hint" id="prompt-hint">
+            For example: “Make it more autumn-themed with orange and red”.
+          </p>
+          <textarea
+            id="prompt"
+            rows={3}
+            value={draft.refinementPrompt}
+            aria-describedby={describedBy('refinementPrompt', 'prompt-hint')}
+            aria-invalid={errors.refinementPrompt ? true : undefined}
+            onInput={(e) => set('refinementPrompt', e.currentTarget.value)}
+          />
+          {fieldError('refinementPrompt')}
+        </div>
+        <div class="pair">
+          <div>
+            <label for="logo">Logo description</label>
+            <input id="logo" value={draft.logoDescription} aria-describedby={describedBy('logoDescription')} aria-invalid={errors.logoDescription ? true : undefined} onInput={(e) => set('logoDescription', e.currentTarget.value)} />
+            {fieldError('logoDescription')}
+          </div>
+          <div>
+            <label for="theme">Theme description</label>
+            <input id="theme" value={draft.themeDescription} aria-describedby={describedBy('themeDescription')} aria-invalid={errors.themeDescription ? true : undefined} onInput={(e) => set('themeDescription', e.currentTarget.value)} />
+            {fieldError('themeDescription')}
+          </div>
+        </div>
+        <Chips id="aspects" label="Keep unchanged" values={draft.preserveAspects} onChange={(v) => set('preserveAspects', v)} describedBy={errors.preserveAspects ? 'aspects-error' : undefined} invalid={!!errors.preserveAspects} />
+        {fieldError('preserveAspects')}
+        <button type="submit" disabled={busy || !limits}>
+          {busy ? 'Starting…' : 'Start refinement'}
+        </button>
+      </form>
+    </section>
+  );
+}
