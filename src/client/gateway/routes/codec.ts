@@ -32,8 +32,11 @@ const problem = z.object({ type: z.string(), title: z.string(), status: z.number
 export async function registerCodecRoutes(app: ZodApp, ctx: GatewayContext, codecs: readonly PayloadCodec[]): Promise<void> {
   const settings = ctx.config.codec;
   // fastify-plugin'd, so its hooks stay inside this (encapsulated) /codec context: the API gets no CORS.
+  const allowed = new Set(settings.corsOrigins);
   await app.register(fastifyCors, {
-    origin: settings.corsOrigins,
+    // A function, not the list: for any other origin the plugin then adds no CORS header at all
+    // (with a list it still sends Access-Control-Allow-Credentials) and a preflight is a 404.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
     methods: ['POST'],
     // What the UI sends: its JSON body, the operator's token, and the namespace of the run it shows.
     allowedHeaders: ['authorization', 'content-type', 'x-namespace'],
