@@ -19,8 +19,9 @@ export class TestGateway {
     readonly origin: string,
   ) {}
 
+  /** On a free port, or on `env.GATEWAY_PORT` when a test must know the address beforehand. */
   static async start(stack: TestStack, env: Record<string, string> = {}): Promise<TestGateway> {
-    const port = await freePort();
+    const port = env.GATEWAY_PORT ? Number(env.GATEWAY_PORT) : await freePort();
     const config = loadConfig({
       ...stack.env,
       GATEWAY_PORT: String(port),
