@@ -3,8 +3,11 @@
  * the history holds no prompt, description or URL; the gateway's codec endpoint gives them back to
  * an operator (and to nobody else); a key rotation keeps old runs readable.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { PayloadDecryptionError } from '../src/errors';
 import { DevServer } from './support/dev-server';
 import { TestGateway } from './support/gateway';
@@ -17,6 +20,7 @@ const keyA = `A:${randomBytes(32).toString('base64')}`;
 const keyB = `B:${randomBytes(32).toString('base64')}`;
 const OPERATOR_TOKEN = randomBytes(32).toString('base64url');
 const UI_ORIGIN = 'http://localhost:8233';
+const run = promisify(execFile);
 
 let server: DevServer;
 let images: ImageServer;
@@ -141,6 +145,14 @@ describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
       expect((await decode({ headers: { 'x-api-key': key } })).status).toBe(403);
       const forged = await gateway.token('ops-3', { claims: { refinery_role: 'operator' }, secret: 'f'.repeat(40) });
       expect((await decode({ token: forged })).status).toBe(401);
+    });
+
+    test('`refinery token --operator` mints a JWT that opens /codec; without the flag it does not', async () => {
+      const bin = path.join(__dirname, '..', 'bin', 'refinery.js');
+      const mint = async (...flags: string[]) =>
+        (await run(process.execPath, [bin, 'token', '--user', 'ops-cli', ...flags], { env: gateway.env, timeout: 60_000 })).stdout.trim();
+      expect((await decode({ token: await mint('--operator') })).status).toBe(200);
+      expect((await decode({ token: await mint() })).status).toBe(403);
     });
 
     test('answers 401 without credentials or with a wrong operator token, and says nothing of the payload', async () => {
