@@ -19,7 +19,18 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-"$temporal" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "${TEMPORAL_UI_PORT:-8233}" \
+ui_port="${TEMPORAL_UI_PORT:-8233}"
+codec=()
+# Encrypted payloads (off unless PAYLOAD_ENCRYPTION_KEYS is set): the dev server's Web UI decodes them
+# through the gateway's /codec. That UI signs nobody in, so it sends no credential: /codec runs without
+# authentication here (loopback only; the gateway refuses it elsewhere and in production).
+if [ -n "${PAYLOAD_ENCRYPTION_KEYS:-}" ]; then
+  codec=(--ui-codec-endpoint "http://localhost:${GATEWAY_PORT:-8080}/codec")
+  export CODEC_CORS_ORIGINS="${CODEC_CORS_ORIGINS:-http://localhost:$ui_port}"
+  export CODEC_AUTH_DISABLED="${CODEC_AUTH_DISABLED:-true}"
+fi
+
+"$temporal" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" ${codec[@]+"${codec[@]}"} \
   --db-filename data/temporal.sqlite \
   --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL \
   --search-attribute RefinementStage=Keyword --search-attribute UserId=Keyword \
@@ -41,5 +52,6 @@ if [ -f src/client/gateway/main.ts ]; then
   pids+=($!)
 fi
 
-echo "Web page: http://localhost:${GATEWAY_PORT:-8080}/   Temporal Web UI: http://localhost:${TEMPORAL_UI_PORT:-8233}   (Ctrl-C stops the stack)"
+[ ${#codec[@]} -gt 0 ] && echo "Payloads are encrypted; the Web UI decodes them through ${codec[1]}"
+echo "Web page: http://localhost:${GATEWAY_PORT:-8080}/   Temporal Web UI: http://localhost:$ui_port   (Ctrl-C stops the stack)"
 wait -n

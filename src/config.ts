@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { DownloadLimits } from './adapters/http/download-limits';
 import { msToNumber } from '@temporalio/common';
 import { STAGES, resolveStagePolicies, type StagePolicyOverrides } from './workflows/stage-policies';
+import { KEY_BYTES, type EncryptionKey } from './temporal/encryption-codec';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -122,6 +123,25 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().min(1).default('dist/web'),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // --- Payload encryption and the codec server (README: "Encrypted payloads") ---
+  /**
+   * `keyId:base64key[,keyId:base64key...]`, 32-byte AES-256 keys. Unset: payloads are stored in
+   * clear (the default). The first key encrypts; every key decrypts (rotation).
+   */
+  PAYLOAD_ENCRYPTION_KEYS: optionalSecret.transform((text, ctx) => (text === undefined ? undefined : parseEncryptionKeys(text, ctx))),
+  /** Origins of the Temporal Web UI allowed to call /codec from a browser (comma-separated). */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:8233')
+    .transform((text) => text.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url().refine((o) => new URL(o).origin === o, 'must be an origin like https://ui.example.com (no path)'))),
+  /** The operator's bearer token for /codec (tools such as `temporal --codec-auth`). Never a user's credential. */
+  CODEC_AUTH_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** `claim=value` a JWT from the identity provider must carry to use /codec (the Web UI passing an operator's token). */
+  CODEC_OPERATOR_CLAIM: z.string().regex(/^[^=\s]+=[^=\s]+$/, 'must be claim=value').default('refinery_role=operator'),
+  /** Local development only: /codec without credentials, for the dev server's UI, which sends none. */
+  CODEC_AUTH_DISABLED: bool.default(false),
 });
 
 export interface Config {
@@ -142,7 +162,18 @@ export interface Config {
   worker: { shutdownGraceMs: number; stickyTimeoutMs: number; workflowBundlePath?: string };
   gateway: GatewayConfig;
   web: WebConfig;
+  /** Absent: payloads go to Temporal in clear. */
+  payloadEncryption?: { keys: EncryptionKey[] };
+  codec: CodecServerConfig;
   logLevel: string;
+}
+
+/** Who may use the gateway's /codec endpoints, and from which browser origins. */
+export interface CodecServerConfig {
+  corsOrigins: string[];
+  authToken?: string;
+  operatorClaim: { name: string; value: string };
+  authDisabled: boolean;
 }
 
 export interface GatewayConfig {
@@ -196,6 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       !e.URL_SIGNING_SECRET && 'URL_SIGNING_SECRET',
     ].filter(Boolean);
     if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set in production`);
+    if (e.CODEC_AUTH_DISABLED) throw new ConfigError('invalid configuration: CODEC_AUTH_DISABLED is refused in production');
+  }
+  if (e.CODEC_AUTH_DISABLED && !LOOPBACK_HOSTS.has(e.GATEWAY_HOST)) {
+    throw new ConfigError('invalid configuration: CODEC_AUTH_DISABLED needs GATEWAY_HOST on loopback (127.0.0.1, ::1 or localhost)');
   }
   const publicBaseUrl = e.PUBLIC_IMAGE_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}/images`;
   // The server refuses to schedule an activity whose backoff could never grow: catch it here, not mid-run.
@@ -254,8 +289,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploadMaxBytes: e.GATEWAY_UPLOAD_MAX_BYTES ?? e.DOWNLOAD_MAX_BYTES,
     },
     web: { distDir: path.resolve(e.WEB_DIST_DIR) },
+    payloadEncryption: e.PAYLOAD_ENCRYPTION_KEYS ? { keys: e.PAYLOAD_ENCRYPTION_KEYS } : undefined,
+    codec: {
+      corsOrigins: e.CODEC_CORS_ORIGINS,
+      authToken: e.CODEC_AUTH_TOKEN,
+      operatorClaim: (([name, value]) => ({ name, value }))(e.CODEC_OPERATOR_CLAIM.split('=')),
+      authDisabled: e.CODEC_AUTH_DISABLED,
+    },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** Messages name the entry and the key id, never the key. */
+function parseEncryptionKeys(text: string, ctx: z.RefinementCtx): EncryptionKey[] {
+  const keys: EncryptionKey[] = [];
+  for (const [index, entry] of text.split(',').entries()) {
+    const separator = entry.indexOf(':');
+    const id = entry.slice(0, separator).trim();
+    const encoded = entry.slice(separator + 1).trim();
+    const where = `entry ${index + 1}`;
+    if (separator < 0 || !KEY_ID.test(id)) {
+      ctx.addIssue({ code: 'custom', message: `${where} is not keyId:base64key (key ids: letters, digits, . _ -, at most 64)` });
+      continue;
+    }
+    const key = Buffer.from(encoded, 'base64');
+    if (!BASE64.test(encoded) || key.length !== KEY_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `key "${id}" is not ${KEY_BYTES} bytes of base64 (make one with: openssl rand -base64 32)` });
+      continue;
+    }
+    if (keys.some((k) => k.id === id)) ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+    keys.push({ id, key });
+  }
+  return keys;
 }
 
 /** A remote provider without its key would fail every refinement at its first call: refuse to start instead. */

@@ -40,6 +40,12 @@ export class InvalidProviderResponseError extends PermanentError {}
 /** The concept store refused the record (constraint or data error): storing it again will fail again. */
 export class ConceptValidationError extends PermanentError {}
 
+/**
+ * A Temporal payload could not be decrypted: encrypted with a key this process is not given, or
+ * altered. Trying again with the same keys fails the same way.
+ */
+export class PayloadDecryptionError extends PermanentError {}
+
 export class DownloadFailedError extends TransientError {}
 export class ProviderUnavailableError extends TransientError {}
 export class StorageUnavailableError extends TransientError {}

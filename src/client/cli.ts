@@ -168,8 +168,12 @@ program
   .requiredOption('-u, --user <id>', 'user id (the sub claim)')
   .option('--anonymous', 'set is_anonymous')
   .option('--ttl <seconds>', 'lifetime', (v) => Number(v), 3600)
-  .action(async (o: { user: string; anonymous?: boolean; ttl: number }) => {
-    const token = await mintDevToken(loadConfig().gateway.auth, { userId: o.user, isAnonymous: o.anonymous, ttlSeconds: o.ttl });
+  .option('--operator', 'add the operator claim (CODEC_OPERATOR_CLAIM) that opens the gateway\'s /codec')
+  .action(async (o: { user: string; anonymous?: boolean; ttl: number; operator?: boolean }) => {
+    const config = loadConfig();
+    const { name, value } = config.codec.operatorClaim;
+    const claims = o.operator ? { [name]: value } : undefined;
+    const token = await mintDevToken(config.gateway.auth, { userId: o.user, isAnonymous: o.anonymous, ttlSeconds: o.ttl, claims });
     print({ token }, token);
   });
 

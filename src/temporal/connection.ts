@@ -6,15 +6,21 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
+import { EncryptionCodec } from './encryption-codec';
 
 /** Options shared by the client connection and the worker's native connection. */
 export function temporalConnectionOptions(config: Config): Pick<ConnectionOptions, 'address'> {
   return { address: config.temporal.address };
 }
 
-/** How payloads are encoded on their way to Temporal; the default converter when nothing is configured. */
-export function temporalDataConverter(_config: Config): DataConverter | undefined {
-  return undefined;
+/**
+ * How payloads are encoded on their way to Temporal: encrypted when PAYLOAD_ENCRYPTION_KEYS is set,
+ * the default converter otherwise. Search attributes never pass through a codec: keep them free of
+ * user text (src/workflows/messages.ts).
+ */
+export function temporalDataConverter(config: Config): DataConverter | undefined {
+  if (!config.payloadEncryption) return undefined;
+  return { payloadCodecs: [new EncryptionCodec(config.payloadEncryption.keys)] };
 }
 
 /** A Temporal client on its own connection, for the gateway, the worker's signals and the tests. */

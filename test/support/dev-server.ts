@@ -8,6 +8,12 @@ import { freePort, waitForPort } from './ports';
 
 export const SEARCH_ATTRIBUTES = ['RefinementStage=Keyword', 'UserId=Keyword'];
 
+export interface WebUiOptions {
+  port: number;
+  /** The UI's remote codec (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
+}
+
 /**
  * A real `temporal server start-dev` on SQLite, restartable on the same database file (the
  * server-restart test kills it mid-refinement and starts it again).
@@ -20,6 +26,7 @@ export class DevServer {
     readonly port: number,
     readonly dbFile: string,
     private readonly logFile: string,
+    private readonly ui?: WebUiOptions,
   ) {
     this.address = `127.0.0.1:${port}`;
   }
@@ -29,15 +36,21 @@ export class DevServer {
     return this.child?.pid;
   }
 
-  static async start(): Promise<DevServer> {
+  /** Headless unless `ui` asks for the Web UI. */
+  static async start(ui?: WebUiOptions): Promise<DevServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-temporal-'));
-    const server = new DevServer(await freePort(), path.join(dir, 'temporal.sqlite'), path.join(dir, 'server.log'));
+    const server = new DevServer(await freePort(), path.join(dir, 'temporal.sqlite'), path.join(dir, 'server.log'), ui);
     await server.startProcess();
     return server;
   }
 
   async startProcess(): Promise<void> {
-    const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(this.port)];
+    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(this.port)];
+    if (!this.ui) args.push('--headless');
+    else {
+      args.push('--ui-port', String(this.ui.port));
+      if (this.ui.codecEndpoint) args.push('--ui-codec-endpoint', this.ui.codecEndpoint);
+    }
     args.push('--db-filename', this.dbFile, '--log-level', 'warn');
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
     for (const attr of SEARCH_ATTRIBUTES) args.push('--search-attribute', attr);

@@ -17,17 +17,21 @@ export class TestGateway {
     readonly config: Config,
     readonly db: Knex,
     readonly origin: string,
+    /** The environment its configuration came from (for a CLI run against it). */
+    readonly env: NodeJS.ProcessEnv,
   ) {}
 
+  /** On a free port, or on `env.GATEWAY_PORT` when a test must know the address beforehand. */
   static async start(stack: TestStack, env: Record<string, string> = {}): Promise<TestGateway> {
-    const port = await freePort();
-    const config = loadConfig({
+    const port = env.GATEWAY_PORT ? Number(env.GATEWAY_PORT) : await freePort();
+    const gatewayEnv = {
       ...stack.env,
       GATEWAY_PORT: String(port),
       GATEWAY_HOST: '127.0.0.1',
       PUBLIC_IMAGE_BASE_URL: `http://127.0.0.1:${port}/images`,
       ...env,
-    });
+    };
+    const config = loadConfig(gatewayEnv);
     const db = await openGatewayDatabase(config.database);
     const app = await buildGateway({
       config,
@@ -39,7 +43,7 @@ export class TestGateway {
       logger: false,
     });
     await app.listen({ port, host: '127.0.0.1' });
-    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`);
+    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, gatewayEnv);
   }
 
   token(userId: string, options: Omit<DevTokenOptions, 'userId'> = {}): Promise<string> {

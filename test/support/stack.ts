@@ -48,6 +48,8 @@ export class TestStack {
     readonly temporal: Client,
     readonly refinements: RefinementClient,
     readonly concepts: ConceptStore,
+    /** A reconfigured stack shares its parent's folder; only the parent removes it. */
+    private readonly ownsDir = true,
   ) {}
 
   static async create(options: StackOptions): Promise<TestStack> {
@@ -72,11 +74,25 @@ export class TestStack {
       ...options.env,
     };
     if (options.database === 'sqlite') delete env.DATABASE_URL;
+    return TestStack.open(dir, env, true);
+  }
+
+  private static async open(dir: string, env: NodeJS.ProcessEnv, ownsDir: boolean): Promise<TestStack> {
     const config = loadConfig(env);
     const temporal = await connectTemporalClient(config);
-    const refinements = new RefinementClient(temporal, { taskQueue, stagePolicies });
+    const stagePolicies = config.stagePolicies;
+    const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies });
     const concepts = await openConceptStore(config.database);
-    return new TestStack(dir, env, config, temporal, refinements, concepts);
+    return new TestStack(dir, env, config, temporal, refinements, concepts, ownsDir);
+  }
+
+  /**
+   * The same refinery (task queue, store, database, journal) as it would be after a redeploy with
+   * other settings, e.g. rotated keys: a new client, and workers started from it get `env` too.
+   * Close it before its parent.
+   */
+  async reconfigured(env: Record<string, string>): Promise<TestStack> {
+    return TestStack.open(this.dir, { ...this.env, ...env }, false);
   }
 
   async startWorker(options: WorkerOptions = {}): Promise<WorkerHandle> {
@@ -133,6 +149,6 @@ export class TestStack {
     await Promise.all(this.workers.map((w) => w.stop('SIGKILL')));
     await this.concepts.close();
     await this.temporal.connection.close();
-    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.ownsDir && !process.env.KEEP_TEST_DIRS) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -18,6 +18,8 @@ import { Authenticator } from './auth';
 import type { GatewayContext, GatewayServices, ZodApp } from './context';
 import { InvalidCursorError, OwnershipStore } from './ownership';
 import { HttpProblem, notFound, ProblemType, sendProblem, toProblem, validationProblem } from './problems';
+import { temporalDataConverter } from '../../temporal/connection';
+import { registerCodecRoutes } from './routes/codec';
 import { registerConceptRoutes } from './routes/concepts';
 import { registerHealthRoutes } from './routes/health';
 import { registerImageRoutes } from './routes/images';
@@ -76,6 +78,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   registerHealthRoutes(app, ctx);
   await registerWebRoutes(app, config);
   registerImageRoutes(app, ctx);
+  // The same codecs as the Temporal clients; none (payloads in clear) means no /codec at all.
+  const codecs = temporalDataConverter(config)?.payloadCodecs ?? [];
+  if (codecs.length > 0) await app.register(async (codec) => registerCodecRoutes(codec as ZodApp, ctx, codecs), { prefix: '/codec' });
   await app.register(async (api) => registerAuthenticatedRoutes(api as ZodApp, ctx, deps));
   return app;
 }

@@ -70,10 +70,10 @@ export class Authenticator {
     return { id: found.userId, isAnonymous: false, via: 'api-key' };
   }
 
-  private async fromJwt(token: string): Promise<AuthenticatedUser> {
-    let claims: JWTPayload;
+  /** The claims of a JWT from the identity provider (signature, issuer, audience, expiry checked), or a 401. */
+  async verifyJwt(token: string): Promise<JWTPayload> {
     try {
-      claims = await this.verify(token);
+      return await this.verify(token);
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthorized('token expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed && CLAIM_NAMES[err.claim]) {
@@ -81,13 +81,17 @@ export class Authenticator {
       }
       throw unauthorized(`invalid token: ${(err as Error).message}`);
     }
+  }
+
+  private async fromJwt(token: string): Promise<AuthenticatedUser> {
+    const claims = await this.verifyJwt(token);
     // The id becomes a path segment and part of workflow ids: refuse what the pipeline would refuse.
     if (typeof claims.sub !== 'string' || !ID_PATTERN.test(claims.sub)) throw unauthorized('token subject is not a usable user id');
     return { id: claims.sub, isAnonymous: claims.is_anonymous === true, via: 'jwt' };
   }
 }
 
-function unauthorized(detail: string): HttpProblem {
+export function unauthorized(detail: string): HttpProblem {
   return new HttpProblem(
     { type: ProblemType.unauthorized, title: 'Unauthorized', status: 401, detail },
     { 'www-authenticate': 'Bearer realm="refinery"' },

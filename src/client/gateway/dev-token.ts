@@ -11,6 +11,8 @@ export interface DevTokenOptions {
   audience?: string;
   /** Signs with another secret (a forged token, for tests). */
   secret?: string;
+  /** More claims, e.g. the operator claim that opens /codec (CODEC_OPERATOR_CLAIM). */
+  claims?: Record<string, unknown>;
 }
 
 export async function mintDevToken(auth: GatewayConfig['auth'], options: DevTokenOptions): Promise<string> {
@@ -18,7 +20,7 @@ export async function mintDevToken(auth: GatewayConfig['auth'], options: DevToke
   if (!secret) throw new Error('minting tokens needs JWT_SECRET (the gateway is configured for a JWKS URL)');
   const now = Math.floor(Date.now() / 1000);
   const ttl = options.ttlSeconds ?? 3600;
-  return new SignJWT({ is_anonymous: options.isAnonymous ?? false, role: 'authenticated' })
+  return new SignJWT({ is_anonymous: options.isAnonymous ?? false, role: 'authenticated', ...options.claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.userId)
     .setIssuer(options.issuer ?? auth.issuer)
