@@ -118,6 +118,21 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // --- Observability (metrics, traces; see the README's "Operating Refinery") ---
+  /** Port of the worker's Prometheus endpoint (the SDK's and Refinery's metrics together); unset: no endpoint. */
+  WORKER_METRICS_PORT: int(1).max(65535).optional(),
+  /** Address that endpoint listens on; loopback by default, `0.0.0.0` in a container that Prometheus scrapes. */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Bearer token for the gateway's /metrics. Unset: /metrics answers loopback clients only, so a
+   * gateway exposed to users never shows its metrics to them.
+   */
+  GATEWAY_METRICS_TOKEN: optionalSecret,
+  /** OTLP/HTTP collector base URL (the OpenTelemetry standard variable); traces go to `<url>/v1/traces`. Unset: no export. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** `service.name` of the exported spans; default `refinery-worker` / `refinery-gateway`. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -138,6 +153,15 @@ export interface Config {
   worker: { shutdownGraceMs: number; stickyTimeoutMs: number; workflowBundlePath?: string };
   gateway: GatewayConfig;
   logLevel: string;
+  observability: ObservabilityConfig;
+}
+
+export interface ObservabilityConfig {
+  workerMetrics?: { host: string; port: number };
+  gatewayMetricsToken?: string;
+  /** Where spans are exported (OTLP/HTTP base URL); undefined: tracing context only, no export. */
+  otlpEndpoint?: string;
+  serviceName?: string;
 }
 
 export interface GatewayConfig {
@@ -244,6 +268,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploadMaxBytes: e.GATEWAY_UPLOAD_MAX_BYTES ?? e.DOWNLOAD_MAX_BYTES,
     },
     logLevel: e.LOG_LEVEL,
+    observability: {
+      workerMetrics: e.WORKER_METRICS_PORT === undefined ? undefined : { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT },
+      gatewayMetricsToken: e.GATEWAY_METRICS_TOKEN,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
   };
 }
 
