@@ -51,7 +51,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.setSerializerCompiler(serializerCompiler);
 
   const ctx = createContext(deps);
-  registerObservability(app, { metricsToken: config.observability.gatewayMetricsToken });
+  registerObservability(app, deps);
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error as Error) ?? domainProblem(error);
     if (problem) return sendProblem(request, reply, problem);

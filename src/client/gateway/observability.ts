@@ -24,6 +24,8 @@ import {
   gatewayRequestDuration,
   metricsRegistry,
 } from '../../observability/metrics';
+import { countRunningRefinementsWith, refinementTimeBudgetMs } from '../../observability/running-refinements';
+import type { GatewayServices } from './context';
 import { notFound, ProblemType, sendProblem } from './problems';
 
 const tracer = trace.getTracer('refinery-gateway');
@@ -66,8 +68,10 @@ const REFUSAL_REASONS: Record<string, string> = {
   [ProblemType.unauthorized]: 'unauthenticated',
 };
 
-export function registerObservability(app: FastifyInstance, options: { metricsToken?: string }): void {
+export function registerObservability(app: FastifyInstance, { config, temporal }: Pick<GatewayServices, 'config' | 'temporal'>): void {
+  const options = { metricsToken: config.observability.gatewayMetricsToken };
   collectProcessMetrics();
+  countRunningRefinementsWith({ client: temporal, taskQueue: config.temporal.taskQueue, budgetMs: refinementTimeBudgetMs(config.stagePolicies) });
   app.decorateRequest('telemetry', null as never);
 
   app.addHook('onRequest', (request, reply, done) => {
