@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startTracing, type Tracing } from '../src/observability/tracing';
 import { failureOf } from './support/expectations';
 import { eventually } from './support/expectations';
@@ -109,6 +110,11 @@ describe('one completed and one failed refinement', () => {
     failedTask = ((await failing.json()) as { taskId: string }).taskId;
 
     await stack.refinements.result(okTask);
+    if (process.env.RECORD_HISTORIES) {
+      // A run with the trace and request-id headers and a Retry-After retry, for the replay test.
+      const history = await stack.refinements.handle(okTask).fetchHistory();
+      fs.writeFileSync(path.join(__dirname, 'histories', 'completed-traced-provider-429.json'), historyToJSON(history));
+    }
     expect((await failureOf(stack.refinements, failedTask)).failureType).toBe('ImageUnavailableError');
     // The sink call and the SDK's counters follow the workflow's completion by a moment.
     workerAfter = await eventually(async () => {
