@@ -34,6 +34,9 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
+/** OpenTelemetry's convention (and compose's `${VAR:-}`): an empty variable is an unset one. */
+const emptyAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -121,7 +124,7 @@ const envSchema = z.object({
 
   // --- Observability (metrics, traces; see the README's "Operating Refinery") ---
   /** Port of the worker's Prometheus endpoint (the SDK's and Refinery's metrics together); unset: no endpoint. */
-  WORKER_METRICS_PORT: int(1).max(65535).optional(),
+  WORKER_METRICS_PORT: z.preprocess(emptyAsUnset, int(1).max(65535).optional()),
   /** Address that endpoint listens on; loopback by default, `0.0.0.0` in a container that Prometheus scrapes. */
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /**
@@ -130,7 +133,7 @@ const envSchema = z.object({
    */
   GATEWAY_METRICS_TOKEN: optionalSecret,
   /** OTLP/HTTP collector base URL (the OpenTelemetry standard variable); traces go to `<url>/v1/traces`. Unset: no export. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUnset, z.string().url().optional()),
   /** `service.name` of the exported spans; default `refinery-worker` / `refinery-gateway`. */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });

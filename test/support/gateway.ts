@@ -1,6 +1,7 @@
 /** A real gateway on 127.0.0.1 for a TestStack: same Temporal task queue, image store and database. */
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { FilesystemImageStore } from '../../src/adapters/image-store/filesystem-image-store';
 import { ApiKeys } from '../../src/client/gateway/api-keys';
@@ -19,7 +20,8 @@ export class TestGateway {
     readonly origin: string,
   ) {}
 
-  static async start(stack: TestStack, env: Record<string, string> = {}): Promise<TestGateway> {
+  /** `logger`: where the gateway logs (tests that read its log and audit lines); none by default. */
+  static async start(stack: TestStack, env: Record<string, string> = {}, logger: Logger | false = false): Promise<TestGateway> {
     const port = await freePort();
     const config = loadConfig({
       ...stack.env,
@@ -36,7 +38,7 @@ export class TestGateway {
       imageStore: new FilesystemImageStore(config.imageStore),
       conceptStore: stack.concepts,
       db,
-      logger: false,
+      logger,
     });
     await app.listen({ port, host: '127.0.0.1' });
     return new TestGateway(app, config, db, `http://127.0.0.1:${port}`);
