@@ -9,9 +9,8 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
-import type { Resource } from '@opentelemetry/resources';
+import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Resource as DefaultResource } from '@opentelemetry/resources';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 import type { RefinerySinks } from '../workflows/interceptors';
 import { refinementDuration, refinementsEnded } from './metrics';
@@ -34,7 +33,7 @@ export function observabilityInterceptors(): Required<Pick<WorkerInterceptors, '
   };
 }
 
-export function observabilitySinks(spans: SpanDestination = { spanProcessor: new NoopSpanProcessor(), resource: DefaultResource.default() }): InjectedSinks<RefinerySinks> {
+export function observabilitySinks(spans: SpanDestination = { spanProcessor: new NoopSpanProcessor(), resource: Resource.default() }): InjectedSinks<RefinerySinks> {
   return {
     exporter: makeWorkflowExporter(spans.spanProcessor, spans.resource),
     refineryMetrics: {
