@@ -35,6 +35,9 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
+/** OpenTelemetry's convention (and compose's `${VAR:-}`): an empty variable is an unset one. */
+const emptyAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -142,6 +145,20 @@ const envSchema = z.object({
   CODEC_OPERATOR_CLAIM: z.string().regex(/^[^=\s]+=[^=\s]+$/, 'must be claim=value').default('refinery_role=operator'),
   /** Local development only: /codec without credentials, for the dev server's UI, which sends none. */
   CODEC_AUTH_DISABLED: bool.default(false),
+  // --- Observability (metrics, traces; see the README's "Operating Refinery") ---
+  /** Port of the worker's Prometheus endpoint (the SDK's and Refinery's metrics together); unset: no endpoint. */
+  WORKER_METRICS_PORT: z.preprocess(emptyAsUnset, int(1).max(65535).optional()),
+  /** Address that endpoint listens on; loopback by default, `0.0.0.0` in a container that Prometheus scrapes. */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Bearer token for the gateway's /metrics. Unset: /metrics answers loopback clients only, so a
+   * gateway exposed to users never shows its metrics to them.
+   */
+  GATEWAY_METRICS_TOKEN: optionalSecret,
+  /** OTLP/HTTP collector base URL (the OpenTelemetry standard variable); traces go to `<url>/v1/traces`. Unset: no export. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUnset, z.string().url().optional()),
+  /** `service.name` of the exported spans; default `refinery-worker` / `refinery-gateway`. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -166,6 +183,15 @@ export interface Config {
   payloadEncryption?: { keys: EncryptionKey[] };
   codec: CodecServerConfig;
   logLevel: string;
+  observability: ObservabilityConfig;
+}
+
+export interface ObservabilityConfig {
+  workerMetrics?: { host: string; port: number };
+  gatewayMetricsToken?: string;
+  /** Where spans are exported (OTLP/HTTP base URL); undefined: tracing context only, no export. */
+  otlpEndpoint?: string;
+  serviceName?: string;
 }
 
 /** Who may use the gateway's /codec endpoints, and from which browser origins. */
@@ -297,6 +323,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authDisabled: e.CODEC_AUTH_DISABLED,
     },
     logLevel: e.LOG_LEVEL,
+    observability: {
+      workerMetrics: e.WORKER_METRICS_PORT === undefined ? undefined : { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT },
+      gatewayMetricsToken: e.GATEWAY_METRICS_TOKEN,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
   };
 }
 

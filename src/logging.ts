@@ -1,9 +1,11 @@
 /** Structured logs (pino, JSON lines on stdout), and the bridge that sends Temporal's own logs there. */
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import pino, { type Logger } from 'pino';
+import { correlationFields } from './observability/log-context';
 
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({ level, base: { pid: process.pid, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime });
+  // The mixin adds the request id and trace id of the request or activity a line is logged in.
+  return pino({ level, base: { pid: process.pid, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime, mixin: correlationFields });
 }
 
 /** Temporal's Logger interface on top of pino: levels map one to one (Temporal's are upper-case). */

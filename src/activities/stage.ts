@@ -7,6 +7,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { RefineryError, describeError } from '../errors';
+import { observeStageAttempt } from '../observability/metrics';
 import type { StageAttemptReport } from '../workflows/messages';
 import type { Stage } from '../workflows/stage-policies';
 
@@ -41,17 +42,21 @@ export async function runStage<T>(
   };
   if (attempt > 1) await report({ stage, attempt });
   log.info('stage started');
+  const observed = observeStageAttempt(stage);
   try {
     const result = await work({ log, signal: activity.cancellationSignal, heartbeat });
     log.info('stage finished');
+    observed.succeeded();
     return result;
   } catch (err) {
     if (activity.cancellationSignal.aborted) {
       log.info({ reason: describeError(activity.cancellationSignal.reason) }, 'stage cancelled');
+      observed.cancelled();
       throw activity.cancellationSignal.reason;
     }
     const failure = toApplicationFailure(err, taskId, stage);
     log.warn({ err, type: failure.type, retryable: !failure.nonRetryable }, 'stage attempt failed');
+    observed.failed(failure.type ?? 'Error', !failure.nonRetryable);
     await report({ stage, attempt, failure: failure.message });
     throw failure;
   } finally {

@@ -10,6 +10,7 @@ import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
 import { FilesystemImageStore } from './image-store/filesystem-image-store';
 import type { ImageStore } from './image-store/image-store';
+import { instrumentConceptStore, instrumentImageStore } from '../observability/instrumented-adapters';
 
 export interface Adapters {
   imageStore: ImageStore;
@@ -19,8 +20,12 @@ export interface Adapters {
 }
 
 export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
-  const imageStore = new FilesystemImageStore(config.imageStore);
-  const conceptStore = await openConceptStore(config.database, { log: knexLogger(logger) });
+  // Every store operation is timed, counted and traced (src/observability/instrumented-adapters.ts).
+  const imageStore = instrumentImageStore(new FilesystemImageStore(config.imageStore));
+  const conceptStore = instrumentConceptStore(
+    await openConceptStore(config.database, { log: knexLogger(logger) }),
+    config.database.kind === 'postgres' ? 'postgresql' : 'sqlite',
+  );
   return {
     imageStore,
     conceptStore,

@@ -210,9 +210,12 @@ apiKey
 
 async function withApiKeys(work: (keys: import('./gateway/api-keys').ApiKeys) => Promise<void>): Promise<void> {
   const [{ openGatewayDatabase }, { ApiKeys }] = await Promise.all([import('./gateway/database'), import('./gateway/api-keys')]);
+  const [{ auditTo }, { default: pino }, os] = await Promise.all([import('../observability/audit'), import('pino'), import('node:os')]);
   const db = await openGatewayDatabase(loadConfig().database);
+  // The audit line goes to stderr, apart from the command's own output; the actor is the admin's login.
+  const auditLog = pino({ base: { component: 'cli', actor: os.userInfo().username }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
   try {
-    await work(new ApiKeys(db));
+    await work(new ApiKeys(db, auditTo(auditLog)));
   } finally {
     await db.destroy();
   }

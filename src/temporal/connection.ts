@@ -5,8 +5,10 @@
  */
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../config';
 import { EncryptionCodec } from './encryption-codec';
+import { RequestIdClientInterceptor } from '../observability/request-id-interceptors';
 
 /** Options shared by the client connection and the worker's native connection. */
 export function temporalConnectionOptions(config: Config): Pick<ConnectionOptions, 'address'> {
@@ -26,5 +28,11 @@ export function temporalDataConverter(config: Config): DataConverter | undefined
 /** A Temporal client on its own connection, for the gateway, the worker's signals and the tests. */
 export async function connectTemporalClient(config: Config): Promise<Client> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(config) });
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: temporalDataConverter(config),
+    // The caller's trace context and request id travel in the start call's headers (src/observability).
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor(), new RequestIdClientInterceptor()] },
+  });
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
 import type { Config } from '../config';
+import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
 import { connectTemporalClient, temporalConnectionOptions, temporalDataConverter } from '../temporal/connection';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
@@ -25,11 +26,13 @@ export interface CreateWorkerOptions {
   extra?: Partial<WorkerOptions>;
   /** Wraps the adapters (tests inject faults at these seams). */
   decorateAdapters?: (adapters: Adapters) => Adapters;
+  /** Where the workflow's spans go (installWorkerTelemetry's tracing); none: they are dropped. */
+  spans?: SpanDestination;
 }
 
 export async function createRefineryWorker(
   config: Config,
-  { logger, extra, decorateAdapters = (a) => a }: CreateWorkerOptions,
+  { logger, extra, decorateAdapters = (a) => a, spans }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
   const adapters = decorateAdapters(await openAdapters(config, logger));
   const client = await connectTemporalClient(config);
@@ -45,6 +48,8 @@ export async function createRefineryWorker(
   const activities = createActivities({ ...adapters, client, download: config.download, logger, reportAttempt });
 
   const grace = config.worker.shutdownGraceMs;
+  // Tracing, request ids and refinement outcomes (src/observability); a caller's interceptors run inside ours.
+  const observability = observabilityInterceptors();
   const common = {
     connection,
     namespace: config.temporal.namespace,
@@ -52,7 +57,14 @@ export async function createRefineryWorker(
     // In-flight activities get the grace time to finish; past it they are cancelled and retried elsewhere.
     shutdownGraceTime: grace,
     shutdownForceTime: grace + 5_000,
+    sinks: observabilitySinks(spans),
     ...extra,
+    interceptors: {
+      ...extra?.interceptors,
+      activity: [...observability.activity, ...(extra?.interceptors?.activity ?? [])],
+      // Only used when bundling here; a prebuilt bundle has them already (src/worker/bundle.ts).
+      ...(config.worker.workflowBundlePath ? {} : { workflowModules: observability.workflowModules }),
+    },
   };
   const { refineConceptImage, ...cheapStages } = activities;
   const main = await Worker.create({

@@ -1,20 +1,19 @@
 /** Worker process entry point: `npm run worker`. Stops gracefully on SIGINT/SIGTERM. */
-import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
-import { createLogger, temporalLogger } from '../logging';
+import { createLogger } from '../logging';
+import { exitOnStartupError } from '../observability/startup-errors';
 import { createRefineryWorker } from './create-worker';
+import { installWorkerTelemetry } from './telemetry';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'worker' });
-  Runtime.install({ logger: temporalLogger(logger) });
-  const refinery = await createRefineryWorker(config, { logger });
+  const telemetry = await installWorkerTelemetry(config, logger);
+  const refinery = await createRefineryWorker(config, { logger, spans: telemetry.tracing });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   await refinery.run(); // resolves once a shutdown signal has drained the workers
+  await telemetry.shutdown();
   logger.info('worker stopped');
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnStartupError('worker'));

@@ -80,11 +80,12 @@ describe('gateway authorization', () => {
       const response = await gateway.fetch(path, { method, token: bob });
       expect([path, response.status]).toEqual([path, 404]);
       const body = (await response.json()) as any;
-      // Exactly like an unknown id, apart from the id itself.
-      expect({ ...body, detail: body.detail.replace(taskId, 'X'), instance: undefined }).toEqual({
+      // Exactly like an unknown id, apart from the id itself (and the request's own id).
+      expect({ ...body, detail: body.detail.replace(taskId, 'X'), instance: undefined, requestId: typeof body.requestId }).toEqual({
         ...unknownBody,
         detail: unknownBody.detail.replace('no-such-task', 'X'),
         instance: undefined,
+        requestId: 'string',
       });
     }
     const list = (await (await gateway.fetch('/v1/refinements', { token: bob })).json()) as any;

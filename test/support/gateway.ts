@@ -1,6 +1,7 @@
 /** A real gateway on 127.0.0.1 for a TestStack: same Temporal task queue, image store and database. */
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { FilesystemImageStore } from '../../src/adapters/image-store/filesystem-image-store';
 import { ApiKeys } from '../../src/client/gateway/api-keys';
@@ -21,8 +22,11 @@ export class TestGateway {
     readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  /** On a free port, or on `env.GATEWAY_PORT` when a test must know the address beforehand. */
-  static async start(stack: TestStack, env: Record<string, string> = {}): Promise<TestGateway> {
+  /**
+   * On a free port, or on `env.GATEWAY_PORT` when a test must know the address beforehand.
+   * `logger`: where the gateway logs (tests that read its log and audit lines); none by default.
+   */
+  static async start(stack: TestStack, env: Record<string, string> = {}, logger: Logger | false = false): Promise<TestGateway> {
     const port = env.GATEWAY_PORT ? Number(env.GATEWAY_PORT) : await freePort();
     const gatewayEnv = {
       ...stack.env,
@@ -40,7 +44,7 @@ export class TestGateway {
       imageStore: new FilesystemImageStore(config.imageStore),
       conceptStore: stack.concepts,
       db,
-      logger: false,
+      logger,
     });
     await app.listen({ port, host: '127.0.0.1' });
     return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, gatewayEnv);

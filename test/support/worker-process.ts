@@ -9,10 +9,11 @@
  */
 import fs from 'node:fs';
 import { Context } from '@temporalio/activity';
-import { Runtime, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
-import { createLogger, temporalLogger } from '../../src/logging';
+import { createLogger } from '../../src/logging';
 import { createRefineryWorker } from '../../src/worker/create-worker';
+import { installWorkerTelemetry } from '../../src/worker/telemetry';
 import { injectFaults, type FaultPlan } from './faults';
 
 export interface HoldPlan {
@@ -72,14 +73,16 @@ function interceptor(ctx: Context): ActivityInboundCallsInterceptor {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'test-worker' });
-  Runtime.install({ logger: temporalLogger(logger) });
+  const telemetry = await installWorkerTelemetry(config, logger);
   const refinery = await createRefineryWorker(config, {
     logger,
+    spans: telemetry.tracing,
     decorateAdapters: (adapters) => injectFaults(adapters, faults),
     extra: { interceptors: { activity: [(ctx) => ({ inbound: interceptor(ctx) })] } },
   });
   process.stdout.write('worker ready\n');
   await refinery.run();
+  await telemetry.shutdown();
 }
 
 main().catch((err) => {

@@ -16,6 +16,7 @@ import {
   RefineryError,
   describeError,
 } from '../../errors';
+import { observeProviderCall } from '../../observability/metrics';
 import { inspectImage, type InspectedImage } from '../http/image-inspection';
 import { parseRetryAfter } from '../http/safe-download';
 import type { RefineRequest } from './concept-service';
@@ -66,6 +67,7 @@ const TRANSIENT_CLIENT_STATUSES = new Set([408, 425, 429]);
  */
 export async function postToProvider(settings: ProviderHttpSettings, call: ProviderCall): Promise<ProviderAnswer> {
   call.signal.throwIfAborted();
+  const observed = observeProviderCall(call.provider);
   const deadline = AbortSignal.timeout(settings.timeoutMs);
   const signal = AbortSignal.any([call.signal, deadline]);
   const agent = new Agent({
@@ -83,6 +85,7 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
       headers: { 'user-agent': 'Refinery', ...call.headers },
       body: call.body,
     });
+    observed.answered(response.statusCode);
     const contentType = firstHeader(response.headers['content-type']) ?? '';
     if (response.statusCode < 200 || response.statusCode >= 300) {
       const errorBody = await readCapped(response.body, MAX_ERROR_BODY_BYTES, { truncate: true });
@@ -98,6 +101,7 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
     });
     return { status: response.statusCode, contentType, body };
   } catch (err) {
+    observed.failed(err, { cancelled: call.signal.aborted, timedOut: deadline.aborted });
     if (call.signal.aborted) throw call.signal.reason;
     if (err instanceof RefineryError) throw err;
     if (deadline.aborted) {
@@ -105,6 +109,7 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
     }
     throw new ProviderUnavailableError(redact(`${call.provider} could not be reached: ${describeNetworkError(err)}`, call.secrets));
   } finally {
+    observed.end();
     clearInterval(heartbeats);
     // Closes whatever is still open (a hung body, an aborted request) at once.
     await agent.destroy().catch(() => undefined);

@@ -23,6 +23,7 @@ import {
   RefineryError,
   describeError,
 } from '../../errors';
+import { downloadBytes, recordDownloadRefusal } from '../../observability/metrics';
 import { anyAddress, parseIpLiteral, publicAddressesOnly, type AddressPolicy } from './address-policy';
 import type { DownloadLimits } from './download-limits';
 
@@ -91,7 +92,13 @@ export async function downloadWithAddressPolicy(
     bodyTimeout: limits.totalTimeoutMs,
   });
 
-  let current = parseImageUrl(url);
+  let current: URL;
+  try {
+    current = parseImageUrl(url);
+  } catch (err) {
+    recordDownloadRefusal(err);
+    throw err;
+  }
   try {
     for (let redirects = 0; ; redirects++) {
       refuseForbiddenLiteral(current, options.addressPolicy);
@@ -118,10 +125,13 @@ export async function downloadWithAddressPolicy(
       refuseUnsuccessfulStatus(response, current);
       refuseAnnouncedOversize(response, current, limits.maxBytes);
       const data = await readBodyWithin(response.body, current, limits.maxBytes, options.onProgress);
+      downloadBytes.inc(data.length);
       return { data, contentType: firstHeader(response.headers['content-type']), finalUrl: current.href };
     }
   } catch (err) {
-    throw explainFailure(err, current, { callerSignal, deadline, totalTimeoutMs: limits.totalTimeoutMs });
+    const failure = explainFailure(err, current, { callerSignal, deadline, totalTimeoutMs: limits.totalTimeoutMs });
+    recordDownloadRefusal(failure);
+    throw failure;
   } finally {
     // Cuts whatever is still streaming (an oversized body, an abandoned redirect) at once.
     await agent.destroy().catch(() => undefined);

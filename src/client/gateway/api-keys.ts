@@ -5,6 +5,7 @@
  * an indexed equality lookup instead of spending ~100 ms of CPU per request (a denial-of-service lever).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Audit } from '../../observability/audit';
 import type { Knex } from 'knex';
 import { API_KEYS_TABLE } from './migrations';
 
@@ -36,7 +37,11 @@ export function looksLikeApiKey(token: string): boolean {
 }
 
 export class ApiKeys {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    /** Records key creation and revocation (the audit trail); the key itself is never passed on. */
+    private readonly audit: Audit = () => undefined,
+  ) {}
 
   /** Returns the key itself exactly once; afterwards only its hash exists. */
   async create(userId: string, label = ''): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -50,6 +55,7 @@ export class ApiKeys {
       revoked_at: null,
     };
     await this.table().insert(row);
+    this.audit('api_key.created', { keyId: row.id, userId, label });
     return { key, record: toRecord(row) };
   }
 
@@ -62,6 +68,7 @@ export class ApiKeys {
   /** True when a live key was revoked now. */
   async revoke(id: string): Promise<boolean> {
     const changed = await this.table().where({ id }).whereNull('revoked_at').update({ revoked_at: new Date().toISOString() });
+    if (changed > 0) this.audit('api_key.revoked', { keyId: id });
     return changed > 0;
   }
 

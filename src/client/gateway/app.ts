@@ -7,7 +7,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import pino, { type Logger } from 'pino';
 import { InvalidRefinementInputError } from '../../errors';
@@ -17,6 +17,9 @@ import { ApiKeys } from './api-keys';
 import { Authenticator } from './auth';
 import type { GatewayContext, GatewayServices, ZodApp } from './context';
 import { InvalidCursorError, OwnershipStore } from './ownership';
+import { auditTo } from '../../observability/audit';
+import { gatewayAuthRefusals } from '../../observability/metrics';
+import { credentialKind, registerObservability, requestIdOf } from './observability';
 import { HttpProblem, notFound, ProblemType, sendProblem, toProblem, validationProblem } from './problems';
 import { temporalDataConverter } from '../../temporal/connection';
 import { registerCodecRoutes } from './routes/codec';
@@ -43,11 +46,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     bodyLimit: settings.bodyLimitBytes,
     // Behind a proxy the client address would be the proxy's; rate limits key on users, not addresses.
     trustProxy: false,
+    // The caller's X-Request-Id or traceparent, else a new id; logged as `requestId` (observability.ts).
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   const ctx = createContext(deps);
+  registerObservability(app, deps);
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error as Error) ?? domainProblem(error);
     if (problem) return sendProblem(request, reply, problem);
@@ -91,7 +98,15 @@ async function registerAuthenticatedRoutes(api: ZodApp, ctx: GatewayContext, dep
   const authenticator = new Authenticator(settings.auth, new ApiKeys(deps.db));
   api.decorateRequest('user', null as never);
   api.addHook('onRequest', async (request) => {
-    request.user = await authenticator.authenticate(request);
+    try {
+      request.user = await authenticator.authenticate(request);
+    } catch (err) {
+      // Audited without the credential: only which kind was presented and why it was refused.
+      const credential = credentialKind(request);
+      gatewayAuthRefusals.inc({ credential });
+      auditTo(request.log)('authentication.refused', { credential, reason: (err as Error).message, route: request.routeOptions.url, ip: request.ip });
+      throw err;
+    }
   });
   api.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ bearer: [] }, { apiKey: [] }] };

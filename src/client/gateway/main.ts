@@ -2,6 +2,8 @@
 import { openAdapters } from '../../adapters';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logging';
+import { exitOnStartupError } from '../../observability/startup-errors';
+import { startTracing } from '../../observability/tracing';
 import { connectTemporalClient } from '../../temporal/connection';
 import { RefinementClient } from '../refinements';
 import { buildGateway } from './app';
@@ -10,6 +12,8 @@ import { openGatewayDatabase } from './database';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'gateway' });
+  // Before the Temporal client exists, so its start calls carry the request's trace context.
+  const tracing = startTracing(config.observability, 'refinery-gateway');
   const temporal = await connectTemporalClient(config);
   const adapters = await openAdapters(config, logger);
   const db = await openGatewayDatabase(config.database);
@@ -20,6 +24,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'gateway stopping');
     await app.close();
     await Promise.all([db.destroy(), adapters.close(), temporal.connection.close()]);
+    await tracing.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -29,7 +34,4 @@ async function main(): Promise<void> {
   logger.info({ port: config.gateway.port, host: config.gateway.host, docs: '/docs' }, 'gateway listening');
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().catch(exitOnStartupError('gateway'));

@@ -66,7 +66,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   return reply
     .code(problem.statusCode)
     .type(PROBLEM_CONTENT_TYPE)
-    .send({ ...problem.body, instance: request.url.split('?')[0] });
+    // The request id ties a problem a caller reports to the gateway's and the worker's log lines.
+    .send({ ...problem.body, instance: request.url.split('?')[0], requestId: request.id });
 }
 
 /** fastify error codes that are the client's fault, with the status and title to answer. */

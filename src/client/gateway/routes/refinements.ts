@@ -1,5 +1,6 @@
 /** /v1/refinements: start, read, list and cancel the caller's own refinements. */
 import { z } from 'zod';
+import { auditTo } from '../../../observability/audit';
 import { RefinementNotFoundError } from '../../refinements';
 import type { GatewayContext, ZodApp } from '../context';
 import { HttpProblem, notFound, ProblemType, validationProblem } from '../problems';
@@ -63,6 +64,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
         idempotencyKey: request.headers['idempotency-key'],
         upload: request.upload,
       });
+      auditTo(request.log)('refinement.started', { actor: request.user.id, via: request.user.via, taskId: admitted.taskId, replayed: admitted.replayed });
       if (admitted.replayed) reply.header('idempotent-replayed', 'true');
       const links = refinementLinks(admitted.taskId);
       return reply.code(202).header('location', links.self).send({ taskId: admitted.taskId, status: admitted.status, links });
@@ -146,6 +148,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
         if (err instanceof RefinementNotFoundError) throw notFound(`refinement ${taskId}`);
         throw err;
       }
+      auditTo(request.log)('refinement.cancel_requested', { actor: request.user.id, via: request.user.via, taskId, reason: request.body?.reason, outcome });
       if (outcome === 'too-late') {
         await statusCache.record(await readProgress(ctx, taskId));
         throw new HttpProblem({
