@@ -49,7 +49,13 @@ const history = (stack: TestStack, taskId: string): Promise<RawHistory> =>
   fetchRawHistory(server.address, stack.config.temporal.namespace, `refinement-${taskId}`);
 
 /** Payloads the codec applies to: all but search attributes, which Temporal indexes in clear. */
-const codecPayloads = (raw: RawHistory) => raw.payloads.filter((p) => !/searchAttributes/i.test(p.path));
+/**
+ * The OpenTelemetry interceptors' headers stay in clear (the SDK passes headers through no codec): a
+ * test below checks they hold a W3C trace context and nothing else.
+ */
+const isTraceContext = (p: { path: string }) => p.path.endsWith('header.fields._tracer-data');
+/** What goes through the codec: every payload but the search attributes and the trace context. */
+const codecPayloads = (raw: RawHistory) => raw.payloads.filter((p) => !/searchAttributes/i.test(p.path) && !isTraceContext(p));
 
 describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
   let stack: TestStack;
@@ -90,6 +96,11 @@ describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
     const payloads = codecPayloads(raw);
     expect(payloads.length).toBeGreaterThanOrEqual(10);
     expect(payloads.filter((p) => p.encoding !== 'binary/encrypted' || p.keyId !== 'A').map((p) => p.path)).toEqual([]);
+    for (const header of raw.payloads.filter(isTraceContext)) {
+      const carrier = JSON.parse(Buffer.from(header.payload.data ?? new Uint8Array()).toString('utf8')) as Record<string, string>;
+      expect(Object.keys(carrier).filter((k) => k !== 'traceparent' && k !== 'tracestate')).toEqual([]);
+      expect(carrier.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    }
     // What stays in clear: the search attributes (a user id and a stage name, by design).
     const attributes = raw.payloads.filter((p) => /searchAttributes/i.test(p.path));
     expect(attributes.length).toBeGreaterThan(0);
