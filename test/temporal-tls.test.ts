@@ -4,6 +4,8 @@
  * The worker process and the client read the same variables, through src/temporal/connection.ts.
  */
 import fs from 'node:fs';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -23,12 +25,12 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-tls-'));
 let ca: TestCa;
 let otherCa: TestCa;
 let client: IssuedCertificate;
+let frontend: IssuedCertificate;
 let server: PostgresTemporalServer;
 
 beforeAll(async () => {
   [ca, otherCa] = await Promise.all([TestCa.create(dir, 'refinery-test-ca'), TestCa.create(dir, 'some-other-ca')]);
-  const [frontend, issuedClient] = await Promise.all([ca.issueServer('frontend', SERVER_NAME), ca.issueClient('worker', 'refinery-worker')]);
-  client = issuedClient;
+  [frontend, client] = await Promise.all([ca.issueServer('frontend', SERVER_NAME), ca.issueClient('worker', 'refinery-worker')]);
   server = await PostgresTemporalServer.start({
     tls: {
       certFile: frontend.certFile,
@@ -74,6 +76,7 @@ function refusals(results: PromiseSettledResult<unknown>[]): TemporalConnectionE
   return results.map((r) => {
     const reason = (r as PromiseRejectedResult).reason;
     expect(reason).toBeInstanceOf(TemporalConnectionError);
+    if (process.env.SHOW_TLS_ERRORS) console.log(reason.message);
     return reason as TemporalConnectionError;
   });
 }
@@ -123,6 +126,48 @@ test('a client certificate from a CA the server does not trust is refused', asyn
     await connectBoth({ ...mtlsEnv(), TEMPORAL_TLS_CERT_FILE: stranger.certFile, TEMPORAL_TLS_KEY_FILE: stranger.keyFile }),
   );
   for (const err of errors) expect(err.message).toMatch(/refused the client certificate/);
+});
+
+test('an API key reaches the server as a bearer token over TLS, from the client and the worker connection, and stays out of errors', async () => {
+  // A stand-in for Temporal Cloud's frontend: real gRPC over HTTP/2 and TLS that records each call's
+  // metadata and refuses it as Cloud refuses a bad key (UNAUTHENTICATED). The production server
+  // without an authorizer would accept any key, so it could not show that the key is sent.
+  const seen: { path: string; authorization?: string; userAgent?: string }[] = [];
+  const cloud = http2.createSecureServer({ cert: fs.readFileSync(frontend.certFile), key: fs.readFileSync(frontend.keyFile) }, () => undefined);
+  cloud.on('stream', (stream, headers) => {
+    seen.push({ path: String(headers[':path']), authorization: headers.authorization, userAgent: headers['user-agent'] });
+    stream.on('data', () => undefined);
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'Request unauthorized' }, { endStream: true });
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  cloud.on('session', (session) => sessions.add(session));
+  await new Promise<void>((resolve) => cloud.listen(0, '127.0.0.1', resolve));
+  const key = `tcld-test-key-${Date.now()}`;
+  try {
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: `127.0.0.1:${(cloud.address() as AddressInfo).port}`,
+      TEMPORAL_TLS_CA_FILE: ca.certFile,
+      TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
+      TEMPORAL_API_KEY: key,
+    });
+    const errors = refusals(
+      await Promise.allSettled([
+        connectTemporalClient(config).then((c) => c.connection.close()),
+        connectToTemporal(config, (options) => NativeConnection.connect(options)).then((c) => c.close()),
+      ]),
+    );
+    for (const err of errors) {
+      expect(err.message).toMatch(/refused the credentials: check TEMPORAL_API_KEY/);
+      expect(err.message).not.toContain(key);
+    }
+    // One call from each connection: grpc-js (the client) and tonic (the worker's Core connection).
+    expect(new Set(seen.map((call) => call.userAgent?.split('/')[0]))).toEqual(new Set(['grpc-node-js', 'tonic']));
+    expect(seen.every((call) => call.path.startsWith('/temporal.api.workflowservice.v1.WorkflowService/'))).toBe(true);
+    expect(new Set(seen.map((call) => call.authorization))).toEqual(new Set([`Bearer ${key}`]));
+  } finally {
+    for (const session of sessions) session.destroy();
+    await new Promise((resolve) => cloud.close(resolve));
+  }
 });
 
 describe('configuration', () => {

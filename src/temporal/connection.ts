@@ -48,10 +48,20 @@ export async function connectToTemporal<T>(config: Config, connect: (options: Te
   } catch (err) {
     // gRPC often says only "Failed to connect before the deadline": a TLS handshake of our own says why.
     const handshake = config.temporal.tls ? await tlsHandshakeFailure(config) : undefined;
-    const cause = handshake ? `${describeError(err)}; TLS handshake: ${handshake}` : describeError(err);
+    const cause = handshake ? `${causeChain(err)}; TLS handshake: ${handshake}` : causeChain(err);
     const settingsHint = hint(config, cause);
     throw new TemporalConnectionError(`${describeConnectionFailure(config, cause)}${settingsHint}`, settingsHint === '', { cause: err });
   }
+}
+
+/** The SDK wraps the telling error ("Failed to connect to Temporal server", cause: UNAUTHENTICATED ...): show the chain. */
+function causeChain(err: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = err; e !== undefined && messages.length < 4; e = e instanceof Error ? e.cause : undefined) {
+    const message = describeError(e);
+    if (!messages.includes(message)) messages.push(message);
+  }
+  return messages.join(': ');
 }
 
 /** A Temporal client on its own connection, for the gateway, the worker's signals and the tests. */
@@ -88,6 +98,11 @@ function hint(config: Config, cause: string): string {
   if (/NotValidForName|hostname|altnames|does not match/i.test(cause)) {
     return ". The server's certificate does not name this host: set TEMPORAL_TLS_SERVER_NAME to the name in the certificate";
   }
+  if (/UNAUTHENTICATED|PERMISSION_DENIED|unauthori[sz]ed/i.test(cause)) {
+    return config.temporal.apiKey
+      ? '. The server refused the credentials: check TEMPORAL_API_KEY and TEMPORAL_NAMESPACE'
+      : '. The server wants credentials: set TEMPORAL_API_KEY, or a client certificate (TEMPORAL_TLS_CERT_FILE, TEMPORAL_TLS_KEY_FILE)';
+  }
   if (!tls && /EPROTO|wrong version number|Connection reset|http2|Protocol error/i.test(cause)) {
     return '. The server may expect TLS: set TEMPORAL_TLS=true or the TEMPORAL_TLS_* files';
   }
@@ -119,7 +134,7 @@ async function tlsHandshakeFailure(config: Config): Promise<string | undefined> 
       resolve(result);
     };
     const timer = setTimeout(() => done(undefined), 5_000);
-    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' ? undefined : err.message));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' ? undefined : err.message.trim()));
     socket.once('secureConnect', () => setTimeout(() => done(undefined), 1_000).unref());
   });
 }
