@@ -2,7 +2,10 @@
  * The one configuration module: every setting comes from the environment, is validated here at
  * start-up, and a bad value stops the process with a message naming the variable.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { z } from 'zod';
 import type { DownloadLimits } from './adapters/http/download-limits';
 import { msToNumber } from '@temporalio/common';
@@ -37,11 +40,30 @@ const optionalSecret = z
 
 /** OpenTelemetry's convention (and compose's `${VAR:-}`): an empty variable is an unset one. */
 const emptyAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** An unset or empty variable is "not set" (compose files pass empty strings for unset variables). */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('concept-refinement'),
+
+  // --- Connection to Temporal: TLS and API key (an mTLS cluster, Temporal Cloud) ---
+  /** PEM CA certificate(s) the frontend's certificate must chain to; unset: the system's CAs. */
+  TEMPORAL_TLS_CA_FILE: optionalText,
+  /** PEM client certificate for mTLS; needs TEMPORAL_TLS_KEY_FILE. */
+  TEMPORAL_TLS_CERT_FILE: optionalText,
+  /** PEM private key of that certificate. */
+  TEMPORAL_TLS_KEY_FILE: optionalText,
+  /** The name to expect in the frontend's certificate (and send as SNI) when it is not the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  /** TLS on or off; unset: on when any TEMPORAL_TLS_* file or name, or TEMPORAL_API_KEY, is set. */
+  TEMPORAL_TLS: bool.optional(),
+  /** Temporal Cloud API key, sent as `Authorization: Bearer`; never logged. */
+  TEMPORAL_API_KEY: optionalSecret,
 
   DATABASE_URL: z.string().url().optional(),
   SQLITE_FILE: z.string().default('data/refinery.sqlite'),
@@ -162,7 +184,7 @@ const envSchema = z.object({
 });
 
 export interface Config {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: TemporalConnectionConfig;
   database: { kind: 'postgres'; url: string } | { kind: 'sqlite'; file: string };
   imageStore: { root: string; publicBaseUrl: string };
   download: DownloadLimits;
@@ -220,6 +242,44 @@ export interface WebConfig {
   distDir: string;
 }
 
+export interface TemporalConnectionConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Absent: plaintext. Present: TLS, with the contents of the configured files (read at start-up). */
+  tls?: TemporalTlsConfig;
+  apiKey?: Secret;
+}
+
+export interface TemporalTlsConfig {
+  /** Absent: the system's CAs (Temporal Cloud). */
+  serverRootCACertificate?: Buffer;
+  clientCertPair?: { crt: Buffer; key: Secret<Buffer> };
+  serverNameOverride?: string;
+  /** Where the settings came from, for error messages (paths only, never contents). */
+  files: { ca?: string; cert?: string; key?: string };
+}
+
+/** A value that never prints: JSON, logs and util.inspect show "[redacted]"; reveal() gives it to whoever must send it. */
+export class Secret<T = string> {
+  readonly #value: T;
+  constructor(value: T) {
+    this.#value = value;
+  }
+  reveal(): T {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [inspect.custom](): string {
+    return '[redacted]';
+  }
+}
+
 /**
  * Local development only: a fresh checkout runs (and `refinery token` mints JWTs) without any
  * setup. They are public, so loadConfig refuses them when NODE_ENV=production.
@@ -267,7 +327,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: temporalTlsFrom(e),
+      apiKey: e.TEMPORAL_API_KEY ? new Secret(e.TEMPORAL_API_KEY) : undefined,
+    },
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'sqlite', file: path.resolve(e.SQLITE_FILE) },
@@ -374,4 +440,63 @@ function conceptProviderFrom(e: z.infer<typeof envSchema>): ConceptProviderConfi
     case 'openai':
       return { kind: 'openai', apiKey: requireKey('OPENAI_API_KEY'), baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_IMAGE_MODEL };
   }
+}
+
+/**
+ * TLS to Temporal from the TEMPORAL_TLS_* settings, with every file read and parsed here so that a
+ * wrong path, a file that is not PEM, or a certificate without its key stops the process at start-up
+ * naming the variable, instead of surfacing later as a failed handshake.
+ */
+function temporalTlsFrom(e: z.infer<typeof envSchema>): TemporalTlsConfig | undefined {
+  const fail = (message: string): never => {
+    throw new ConfigError(`invalid configuration: ${message}`);
+  };
+  const anyTlsSetting = Boolean(e.TEMPORAL_TLS_CA_FILE || e.TEMPORAL_TLS_CERT_FILE || e.TEMPORAL_TLS_KEY_FILE || e.TEMPORAL_TLS_SERVER_NAME);
+  if (e.TEMPORAL_TLS === false) {
+    if (anyTlsSetting) fail('TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* files or server name that are set');
+    // A bearer key over plaintext is readable by anyone on the path: refuse rather than leak it.
+    if (e.TEMPORAL_API_KEY) fail('TEMPORAL_API_KEY needs TLS; it would be sent in the clear with TEMPORAL_TLS=false');
+    return undefined;
+  }
+  if (!e.TEMPORAL_TLS && !anyTlsSetting && !e.TEMPORAL_API_KEY) return undefined;
+  if (Boolean(e.TEMPORAL_TLS_CERT_FILE) !== Boolean(e.TEMPORAL_TLS_KEY_FILE)) {
+    fail('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE must be set together (a client certificate and its key)');
+  }
+  const read = (variable: string, file: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      return fail(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`);
+    }
+  };
+  const certificate = (variable: string, file: string): { pem: Buffer; x509: X509Certificate } => {
+    const pem = read(variable, file);
+    try {
+      return { pem, x509: new X509Certificate(pem) };
+    } catch {
+      return fail(`${variable}: ${file} is not a PEM certificate`);
+    }
+  };
+  const tls: TemporalTlsConfig = { serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME, files: {} };
+  if (e.TEMPORAL_TLS_CA_FILE) {
+    tls.serverRootCACertificate = certificate('TEMPORAL_TLS_CA_FILE', e.TEMPORAL_TLS_CA_FILE).pem;
+    tls.files.ca = e.TEMPORAL_TLS_CA_FILE;
+  }
+  if (e.TEMPORAL_TLS_CERT_FILE && e.TEMPORAL_TLS_KEY_FILE) {
+    const cert = certificate('TEMPORAL_TLS_CERT_FILE', e.TEMPORAL_TLS_CERT_FILE);
+    const key = read('TEMPORAL_TLS_KEY_FILE', e.TEMPORAL_TLS_KEY_FILE);
+    let privateKey;
+    try {
+      privateKey = createPrivateKey(key);
+    } catch {
+      return fail(`TEMPORAL_TLS_KEY_FILE: ${e.TEMPORAL_TLS_KEY_FILE} is not a PEM private key (an encrypted key is not supported)`);
+    }
+    if (!cert.x509.checkPrivateKey(privateKey)) {
+      fail(`TEMPORAL_TLS_KEY_FILE: ${e.TEMPORAL_TLS_KEY_FILE} is not the key of the certificate in TEMPORAL_TLS_CERT_FILE`);
+    }
+    tls.clientCertPair = { crt: cert.pem, key: new Secret(key) };
+    tls.files.cert = e.TEMPORAL_TLS_CERT_FILE;
+    tls.files.key = e.TEMPORAL_TLS_KEY_FILE;
+  }
+  return tls;
 }

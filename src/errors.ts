@@ -53,3 +53,18 @@ export class StorageUnavailableError extends TransientError {}
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Temporal could not be reached, or refused the connection (TLS, client certificate, API key). The
+ * message names the address and the TEMPORAL_* settings involved, never the key. Retryable when the
+ * server was only unreachable; a certificate that is refused stays refused.
+ */
+export class TemporalConnectionError extends RefineryError {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,4 +1,7 @@
-/** The whole pipeline on a real dev server and worker process, with PostgreSQL and with the SQLite default. */
+/**
+ * The whole pipeline on a real Temporal server and worker process: on the dev server and on the
+ * production server on PostgreSQL, with Refinery's PostgreSQL database, and once with the SQLite default.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -6,14 +9,20 @@ import { combineThemeDescription } from '../src/adapters/concept-store/concept-s
 import { ImageServer } from './support/image-server';
 import { conceptPng } from './support/images';
 import { TestStack } from './support/stack';
+import { temporalServers } from './support/temporal-test-server';
 
-describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) => {
+// The concept database does not depend on the Temporal server: SQLite once, on the first server.
+const cases = temporalServers().flatMap((server, i) =>
+  (i === 0 ? (['postgres', 'sqlite'] as const) : (['postgres'] as const)).map((database) => ({ ...server, database })),
+);
+
+describe.each(cases)('refinement on the $name with $database', ({ kind, address, database }) => {
   let stack: TestStack;
   let images: ImageServer;
   let original: Buffer;
 
   beforeAll(async () => {
-    [stack, images, original] = await Promise.all([TestStack.create({ database }), ImageServer.start(), conceptPng()]);
+    [stack, images, original] = await Promise.all([TestStack.create({ database, temporalAddress: address }), ImageServer.start(), conceptPng()]);
     await stack.startWorker();
   });
   afterAll(async () => {
@@ -22,8 +31,8 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
   });
 
   test('refines, stores the image with its metadata and one concept row with every field', async () => {
-    const originalImageUrl = images.serve(`/${database}/fox.png`, { body: original });
-    const taskId = `happy-${database}-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${kind}-${database}/fox.png`, { body: original });
+    const taskId = `happy-${kind}-${database}-${Date.now()}`;
     const request = stack.request({ taskId, originalImageUrl, preserveAspects: ['shape'] });
     const started = await stack.refinements.start(request);
     expect(started.taskId).toBe(taskId);
@@ -89,15 +98,15 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
   });
 
   test('starting the same task id again returns the same refinement, running or completed', async () => {
-    const originalImageUrl = images.serve(`/${database}/again.png`, { body: original });
-    const taskId = `again-${database}-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${kind}-${database}/again.png`, { body: original });
+    const taskId = `again-${kind}-${database}-${Date.now()}`;
     const first = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     const whileRunning = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     expect(whileRunning.runId).toBe(first.runId);
     await stack.refinements.result(taskId);
     const afterwards = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     expect(afterwards.runId).toBe(first.runId);
-    expect(images.hits(`/${database}/again.png`)).toBe(1);
+    expect(images.hits(`/${kind}-${database}/again.png`)).toBe(1);
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
   });
 });

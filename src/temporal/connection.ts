@@ -1,18 +1,38 @@
 /**
  * How every process of Refinery reaches Temporal: one place that turns the configuration into
- * connection options (address today; TLS, API keys and the payload codec plug in here), so the
- * worker, the gateway and the tests never spell them out themselves.
+ * connection options (address, TLS, API key; the payload codec plugs in here too), so the worker, the
+ * gateway and the tests never spell them out themselves, and a refused connection reads the same
+ * everywhere.
  */
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../config';
 import { EncryptionCodec } from './encryption-codec';
 import { RequestIdClientInterceptor } from '../observability/request-id-interceptors';
+import { explainConnectionFailure } from './connection-failure';
 
-/** Options shared by the client connection and the worker's native connection. */
-export function temporalConnectionOptions(config: Config): Pick<ConnectionOptions, 'address'> {
-  return { address: config.temporal.address };
+/** What both the client `Connection` and the worker's `NativeConnection` take, from one source. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: TLSConfig | boolean;
+  /** Sent as `Authorization: Bearer <key>`; only ever handed to the SDK, never logged. */
+  apiKey?: string;
+}
+
+export function temporalConnectionOptions(config: Config): TemporalConnectionOptions {
+  const { address, tls, apiKey } = config.temporal;
+  const options: TemporalConnectionOptions = { address };
+  if (tls) {
+    const { serverRootCACertificate, clientCertPair, serverNameOverride } = tls;
+    options.tls = {
+      serverRootCACertificate,
+      serverNameOverride,
+      clientCertPair: clientCertPair && { crt: clientCertPair.crt, key: clientCertPair.key.reveal() },
+    };
+  }
+  if (apiKey) options.apiKey = apiKey.reveal();
+  return options;
 }
 
 /**
@@ -25,9 +45,21 @@ export function temporalDataConverter(config: Config): DataConverter | undefined
   return { payloadCodecs: [new EncryptionCodec(config.payloadEncryption.keys)] };
 }
 
+/**
+ * Connects with `connect` and turns a failure into a TemporalConnectionError that names the address and
+ * the settings in play (never the API key), with a hint for the usual TLS mistakes.
+ */
+export async function connectToTemporal<T>(config: Config, connect: (options: TemporalConnectionOptions) => Promise<T>): Promise<T> {
+  try {
+    return await connect(temporalConnectionOptions(config));
+  } catch (err) {
+    throw await explainConnectionFailure(config, err);
+  }
+}
+
 /** A Temporal client on its own connection, for the gateway, the worker's signals and the tests. */
 export async function connectTemporalClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const connection = await connectToTemporal(config, (options) => Connection.connect(options as ConnectionOptions));
   return new Client({
     connection,
     namespace: config.temporal.namespace,

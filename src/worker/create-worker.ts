@@ -10,7 +10,7 @@ import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
 import type { Config } from '../config';
 import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
-import { connectTemporalClient, temporalConnectionOptions, temporalDataConverter } from '../temporal/connection';
+import { connectTemporalClient, connectToTemporal, temporalDataConverter } from '../temporal/connection';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
 export interface RefineryWorker {
@@ -36,7 +36,7 @@ export async function createRefineryWorker(
 ): Promise<RefineryWorker> {
   const adapters = decorateAdapters(await openAdapters(config, logger));
   const client = await connectTemporalClient(config);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const connection = await connectToTemporal(config, (options) => NativeConnection.connect(options));
 
   const reportAttempt = async (workflowId: string, report: StageAttemptReport) => {
     try {

@@ -1,9 +1,10 @@
-/** The gateway end to end over HTTP: real dev server, worker process, PostgreSQL. */
+/** The gateway end to end over HTTP: real Temporal server (dev, and production on PostgreSQL), worker process, PostgreSQL. */
 import sharp from 'sharp';
 import { ImageServer } from '../support/image-server';
 import { conceptPng } from '../support/images';
 import { readEvents, TestGateway } from '../support/gateway';
 import { TestStack } from '../support/stack';
+import { temporalServers } from '../support/temporal-test-server';
 
 const request = (originalImageUrl: string) => ({
   originalImageUrl,
@@ -12,7 +13,11 @@ const request = (originalImageUrl: string) => ({
   themeDescription: 'Modern tech with autumn colors',
 });
 
-describe('gateway refinements', () => {
+describe.each(temporalServers())('gateway refinements on the $name', ({ kind, address }) => {
+  // The gateway's tables are shared by the run: users of their own per server keep listings apart.
+  const alice = `alice-${kind}`;
+  const bob = `bob-${kind}`;
+  const lister = `lister-${kind}`;
   let stack: TestStack;
   let gateway: TestGateway;
   let images: ImageServer;
@@ -20,10 +25,10 @@ describe('gateway refinements', () => {
   let token: string;
 
   beforeAll(async () => {
-    [stack, images, original] = await Promise.all([TestStack.create({ database: 'postgres' }), ImageServer.start(), conceptPng()]);
+    [stack, images, original] = await Promise.all([TestStack.create({ database: 'postgres', temporalAddress: address }), ImageServer.start(), conceptPng()]);
     await stack.startWorker();
     gateway = await TestGateway.start(stack);
-    token = await gateway.token('alice');
+    token = await gateway.token(alice);
   });
   afterAll(async () => {
     await gateway?.close();
@@ -64,7 +69,7 @@ describe('gateway refinements', () => {
     expect(conceptResponse.status).toBe(200);
     const concept = (await conceptResponse.json()) as any;
     expect(concept).toMatchObject({ id: view.conceptId, taskId, originalImageUrl: url, isAnonymous: false, logoDescription: 'A minimalist fox' });
-    expect(concept.imageUrl).toMatch(new RegExp(`^${gateway.origin}/images/refined/alice/${taskId}\\.png\\?expires=\\d+&signature=`));
+    expect(concept.imageUrl).toMatch(new RegExp(`^${gateway.origin}/images/refined/${alice}/${taskId}\\.png\\?expires=\\d+&signature=`));
 
     const image = await fetch(concept.imageUrl);
     expect(image.status).toBe(200);
@@ -72,7 +77,7 @@ describe('gateway refinements', () => {
     const meta = await sharp(Buffer.from(await image.arrayBuffer())).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
 
-    const key = `refined/alice/${taskId}.png`;
+    const key = `refined/${alice}/${taskId}.png`;
     const expired = gateway.signer(() => Date.now() - 2 * 3600_000).sign(key).url;
     expect((await fetch(expired)).status).toBe(403);
     const altered = new URL(concept.imageUrl);
@@ -101,8 +106,8 @@ describe('gateway refinements', () => {
     expect(different.status).toBe(422);
     expect((await different.json()) as any).toMatchObject({ status: 422, type: 'urn:refinery:problem:idempotency-key-reused' });
     // Another user's identical key is theirs alone.
-    const bob = await gateway.fetch('/v1/refinements', { method: 'POST', token: await gateway.token('bob'), json: request(url), headers: { 'idempotency-key': 'idem-key-1' } });
-    expect(((await bob.json()) as any).taskId).not.toBe(a.taskId);
+    const bobs = await gateway.fetch('/v1/refinements', { method: 'POST', token: await gateway.token(bob), json: request(url), headers: { 'idempotency-key': 'idem-key-1' } });
+    expect(((await bobs.json()) as any).taskId).not.toBe(a.taskId);
   });
 
   test('upload path: multipart image is stored, refined and never fetched from a URL', async () => {
@@ -132,12 +137,12 @@ describe('gateway refinements', () => {
   });
 
   test('cancel mid-refinement ends cancelled; cancelling a completed one answers 409', async () => {
-    const held = await TestStack.create({ database: 'postgres' });
+    const held = await TestStack.create({ database: 'postgres', temporalAddress: address });
     try {
       await held.startWorker({ hold: { activity: 'refineConceptImage', when: 'before' } });
       const heldGateway = await TestGateway.start(held);
       try {
-        const t = await heldGateway.token('alice');
+        const t = await heldGateway.token(alice);
         const url = images.serve('/held.png', { body: original });
         const { taskId } = (await (await heldGateway.fetch('/v1/refinements', { method: 'POST', token: t, json: request(url) })).json()) as any;
         await held.waitUntilHeld('refineConceptImage', taskId);
@@ -165,7 +170,7 @@ describe('gateway refinements', () => {
   });
 
   test('list: own refinements newest first, paginated, filtered by status', async () => {
-    const t = await gateway.token('lister');
+    const t = await gateway.token(lister);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const url = images.serve(`/list-${i}.png`, { body: original });

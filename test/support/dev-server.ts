@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporalCliPath } from './temporal-cli';
 import { freePort, waitForPort } from './ports';
+import type { TemporalTestServer } from './temporal-test-server';
 
 export const SEARCH_ATTRIBUTES = ['RefinementStage=Keyword', 'UserId=Keyword'];
 
@@ -18,7 +19,7 @@ export interface WebUiOptions {
  * A real `temporal server start-dev` on SQLite, restartable on the same database file (the
  * server-restart test kills it mid-refinement and starts it again).
  */
-export class DevServer {
+export class DevServer implements TemporalTestServer {
   private child?: ChildProcess;
   readonly address: string;
 

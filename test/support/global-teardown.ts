@@ -1,16 +1,10 @@
-import { Client as PgClient } from 'pg';
-import type { DevServer } from './dev-server';
-import { ADMIN_DATABASE_URL } from './global-setup';
+import { adminQuery } from './postgres';
+import type { TemporalTestServer } from './temporal-test-server';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __refineryDevServer?: DevServer }).__refineryDevServer?.stop();
+  const servers = (globalThis as { __refineryTemporalServers?: TemporalTestServer[] }).__refineryTemporalServers ?? [];
+  await Promise.all(servers.map((server) => server.stop()));
   const url = process.env.TEST_DATABASE_URL;
   if (!url) return;
-  const admin = new PgClient({ connectionString: ADMIN_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await adminQuery(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
 }
