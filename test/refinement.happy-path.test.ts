@@ -1,5 +1,7 @@
-/** The whole pipeline on a real dev server and worker process, with PostgreSQL and with the SQLite default. */
-import fs from 'node:fs';
+/**
+ * The whole pipeline on a real dev server and worker process: with PostgreSQL and with the SQLite
+ * default, with the filesystem image store and with the S3 store on a real S3-compatible server.
+ */
 import path from 'node:path';
 import sharp from 'sharp';
 import { combineThemeDescription } from '../src/adapters/concept-store/concept-store';
@@ -7,13 +9,25 @@ import { ImageServer } from './support/image-server';
 import { conceptPng } from './support/images';
 import { TestStack } from './support/stack';
 
-describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) => {
+const CASES = [
+  ['postgres', 'filesystem'],
+  ['sqlite', 'filesystem'],
+  ['postgres', 's3'],
+] as const;
+
+/** Where the store says a key lives: a file under the root, or the S3 object under the stack's prefix. */
+function expectedPath(stack: TestStack, key: string): string {
+  const store = stack.config.imageStore;
+  return store.kind === 'filesystem' ? path.join(store.root, ...key.split('/')) : `s3://${store.bucket}/${store.prefix}/${key}`;
+}
+
+describe.each(CASES)('refinement on %s with the %s image store', (database, imageStore) => {
   let stack: TestStack;
   let images: ImageServer;
   let original: Buffer;
 
   beforeAll(async () => {
-    [stack, images, original] = await Promise.all([TestStack.create({ database }), ImageServer.start(), conceptPng()]);
+    [stack, images, original] = await Promise.all([TestStack.create({ database, imageStore }), ImageServer.start(), conceptPng()]);
     await stack.startWorker();
   });
   afterAll(async () => {
@@ -22,8 +36,8 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
   });
 
   test('refines, stores the image with its metadata and one concept row with every field', async () => {
-    const originalImageUrl = images.serve(`/${database}/fox.png`, { body: original });
-    const taskId = `happy-${database}-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${database}-${imageStore}/fox.png`, { body: original });
+    const taskId = `happy-${database}-${imageStore}-${Date.now()}`;
     const request = stack.request({ taskId, originalImageUrl, preserveAspects: ['shape'] });
     const started = await stack.refinements.start(request);
     expect(started.taskId).toBe(taskId);
@@ -31,7 +45,7 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
     const result = await stack.refinements.result(taskId);
     expect(result).toEqual({
       conceptId: expect.any(String),
-      imagePath: path.join(stack.config.imageStore.root, 'refined', 'user-123', `${taskId}.png`),
+      imagePath: expectedPath(stack, `refined/user-123/${taskId}.png`),
       imageUrl: `http://images.test/refined-store/refined/user-123/${taskId}.png`,
       originalImageUrl,
       taskId,
@@ -55,13 +69,13 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
 
     // The stored image is a refinement of the original: same size, warmer (more red than blue).
-    const stored = fs.readFileSync(result.imagePath);
+    const stored = await stack.readStored(`refined/user-123/${taskId}.png`);
     const [before, after] = await Promise.all([sharp(original).stats(), sharp(stored).stats()]);
     const meta = await sharp(stored).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
     expect(after.channels[0].mean - after.channels[2].mean).toBeGreaterThan(before.channels[0].mean - before.channels[2].mean);
 
-    const metadata = JSON.parse(fs.readFileSync(`${result.imagePath}.meta.json`, 'utf8'));
+    const metadata = JSON.parse((await stack.readStored(`refined/user-123/${taskId}.png.meta.json`)).toString('utf8'));
     expect(metadata.metadata).toMatchObject({
       taskId,
       userId: 'user-123',
@@ -71,7 +85,7 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
     });
 
     // Only the published image and its metadata remain: the staged claim checks are gone.
-    expect(stack.storedFiles()).toEqual([`refined/user-123/${taskId}.png`, `refined/user-123/${taskId}.png.meta.json`]);
+    expect(await stack.storedKeys()).toEqual([`refined/user-123/${taskId}.png`, `refined/user-123/${taskId}.png.meta.json`]);
 
     const progress = await stack.refinements.progress(taskId);
     expect(progress).toMatchObject({
@@ -89,15 +103,15 @@ describe.each(['postgres', 'sqlite'] as const)('refinement on %s', (database) =>
   });
 
   test('starting the same task id again returns the same refinement, running or completed', async () => {
-    const originalImageUrl = images.serve(`/${database}/again.png`, { body: original });
-    const taskId = `again-${database}-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${database}-${imageStore}/again.png`, { body: original });
+    const taskId = `again-${database}-${imageStore}-${Date.now()}`;
     const first = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     const whileRunning = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     expect(whileRunning.runId).toBe(first.runId);
     await stack.refinements.result(taskId);
     const afterwards = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     expect(afterwards.runId).toBe(first.runId);
-    expect(images.hits(`/${database}/again.png`)).toBe(1);
+    expect(images.hits(`/${database}-${imageStore}/again.png`)).toBe(1);
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
   });
 });

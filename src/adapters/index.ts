@@ -8,8 +8,8 @@ import { OpenAiImagesProvider } from './concept-service/openai-images-provider';
 import type { ProviderHttpSettings } from './concept-service/provider-http';
 import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
-import { FilesystemImageStore } from './image-store/filesystem-image-store';
 import type { ImageStore } from './image-store/image-store';
+import { createImageStore } from './image-store';
 
 export interface Adapters {
   imageStore: ImageStore;
@@ -19,13 +19,15 @@ export interface Adapters {
 }
 
 export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
-  const imageStore = new FilesystemImageStore(config.imageStore);
+  const imageStore = createImageStore(config.imageStore);
   const conceptStore = await openConceptStore(config.database, { log: knexLogger(logger) });
   return {
     imageStore,
     conceptStore,
     conceptService: createConceptService(config),
-    close: () => conceptStore.close(),
+    close: async () => {
+      await Promise.all([conceptStore.close(), imageStore.close()]);
+    },
   };
 }
 

@@ -1,9 +1,13 @@
 import { Client as PgClient } from 'pg';
 import type { DevServer } from './dev-server';
 import { ADMIN_DATABASE_URL } from './global-setup';
+import type { S3Server } from './s3-server';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __refineryDevServer?: DevServer }).__refineryDevServer?.stop();
+  await Promise.all([
+    (globalThis as { __refineryDevServer?: DevServer }).__refineryDevServer?.stop(),
+    (globalThis as { __refineryS3Server?: S3Server }).__refineryS3Server?.stop(),
+  ]);
   const url = process.env.TEST_DATABASE_URL;
   if (!url) return;
   const admin = new PgClient({ connectionString: ADMIN_DATABASE_URL });
