@@ -42,7 +42,8 @@ export class S3Server {
     readonly logFile: string,
   ) {}
 
-  static async start(options: { timeoutMs?: number } = {}): Promise<S3Server> {
+  /** `s3Port`: serve S3 there (a test that points a process at the endpoint before the server exists). */
+  static async start(options: { timeoutMs?: number; s3Port?: number } = {}): Promise<S3Server> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-s3-'));
     const keys = (): S3Credentials => ({ accessKeyId: `AK${randomBytes(9).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64url') });
     const admin = keys();
@@ -56,7 +57,8 @@ export class S3Server {
     const configFile = path.join(dir, 's3-identities.json');
     fs.writeFileSync(configFile, JSON.stringify(identities));
     fs.mkdirSync(path.join(dir, 'data'));
-    const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc] = await Promise.all(Array.from({ length: 8 }, port));
+    const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, picked, s3Grpc] = await Promise.all(Array.from({ length: 8 }, port));
+    const s3 = options.s3Port ?? picked;
     const logFile = path.join(dir, 'weed.log');
     const log = fs.openSync(logFile, 'a');
     const child = spawn(
@@ -76,6 +78,12 @@ export class S3Server {
         `-s3.port=${s3}`,
         `-s3.port.grpc=${s3Grpc}`,
         `-s3.config=${configFile}`,
+        // A put into a missing bucket must fail as it does on AWS, not create the bucket.
+        '-s3.autoCreateBucket=false',
+        // Side servers on fixed default ports would collide between concurrent instances.
+        '-s3.port.iceberg=0',
+        '-s3.port.lance=0',
+        '-master.telemetry=false',
         '-master.volumeSizeLimitMB=64',
       ],
       { stdio: ['ignore', log, log] },

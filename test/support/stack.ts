@@ -38,6 +38,8 @@ export interface StackOptions {
 export interface WorkerOptions {
   hold?: HoldPlan;
   faults?: FaultPlan;
+  /** Filesystem store: the first write onto a path containing this text stops between temp file and rename (see worker-process.ts). */
+  holdWrite?: string;
 }
 
 let counter = 0;
@@ -88,6 +90,7 @@ export class TestStack {
       ...this.env,
       ...(options.hold ? { TEST_HOLD: JSON.stringify(options.hold) } : {}),
       ...(options.faults ? { TEST_FAULTS: JSON.stringify(options.faults) } : {}),
+      ...(options.holdWrite ? { TEST_HOLD_WRITE: options.holdWrite } : {}),
     };
     const worker = await WorkerHandle.start(env, path.join(this.dir, `worker-${this.workers.length + 1}.log`));
     this.workers.push(worker);

@@ -4,10 +4,14 @@
  *  - an optional hold: the first attempt of one activity stops before or after its work and waits
  *    (heartbeating) until it is killed, cancelled, or `ms` have passed, so a test can crash or cancel
  *    the worker while that stage is in flight;
- *  - optional transient faults thrown by the adapters on their first calls.
- * Configured by the usual environment plus TEST_JOURNAL, TEST_HOLD and TEST_FAULTS (JSON).
+ *  - optional transient faults thrown by the adapters on their first calls;
+ *  - an optional write hold: the filesystem store's first rename onto a path containing
+ *    TEST_HOLD_WRITE never happens, so the worker sits between the temp write and the rename (a
+ *    `held` journal entry with activity `write`) until it is killed.
+ * Configured by the usual environment plus TEST_JOURNAL, TEST_HOLD, TEST_FAULTS (JSON) and TEST_HOLD_WRITE.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import { Runtime, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
@@ -35,6 +39,20 @@ const faults: FaultPlan = process.env.TEST_FAULTS ? JSON.parse(process.env.TEST_
 
 function journal(entry: Omit<JournalEntry, 'pid'>): void {
   if (journalFile) fs.appendFileSync(journalFile, JSON.stringify({ ...entry, pid: process.pid }) + '\n');
+}
+
+/** The store writes a temp file, then renames it over the target: stop the worker in between, once. */
+function holdWritesTo(text: string): void {
+  const realRename = fsp.rename;
+  let held = false;
+  fsp.rename = (async (from: Parameters<typeof realRename>[0], to: Parameters<typeof realRename>[1]) => {
+    if (!held && String(to).includes(text) && !String(to).endsWith('.meta.json')) {
+      held = true;
+      journal({ activity: 'write', attempt: 0, phase: 'held', taskId: text });
+      return new Promise<void>(() => undefined);
+    }
+    return realRename(from, to);
+  }) as typeof fsp.rename;
 }
 
 async function holdHere(ctx: Context, activity: string, taskId?: string): Promise<void> {
@@ -70,6 +88,7 @@ function interceptor(ctx: Context): ActivityInboundCallsInterceptor {
 }
 
 async function main(): Promise<void> {
+  if (process.env.TEST_HOLD_WRITE) holdWritesTo(process.env.TEST_HOLD_WRITE);
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'test-worker' });
   Runtime.install({ logger: temporalLogger(logger) });

@@ -114,6 +114,10 @@ function findNetworkCode(err: unknown): string | undefined {
   for (let e = err as SdkError | undefined, depth = 0; e && depth < 5; e = e.cause as SdkError | undefined, depth++) {
     if (e.code && NETWORK_CODES.has(e.code)) return e.code;
     if (e.name && NETWORK_CODES.has(e.name)) return e.name;
+    // The SDK's retry layer rewraps errors it does not recognise as objects (another realm's, e.g.
+    // under jest) as "AWS SDK error wrapper for Error: connect ECONNREFUSED ...": the code survives in the text.
+    const inText = typeof e.message === 'string' ? /\b(E[A-Z_]{3,}|UND_ERR_[A-Z_]+)\b/.exec(e.message)?.[1] : undefined;
+    if (inText && NETWORK_CODES.has(inText)) return inText;
   }
   return undefined;
 }

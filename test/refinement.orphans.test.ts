@@ -1,0 +1,80 @@
+/**
+ * Issue 9, item 1: a worker SIGKILLed inside a write (the filesystem store's temp file written, not
+ * yet renamed over its target) must leave nothing behind once the refinement has completed or failed:
+ * its cleanup removes every byte the refinement wrote, temp files included.
+ */
+import { ImageServer } from './support/image-server';
+import { conceptPng } from './support/images';
+import { FAST_POLICIES, TestStack } from './support/stack';
+
+let stack: TestStack;
+let images: ImageServer;
+let originalImageUrl: string;
+
+beforeAll(async () => {
+  // The store stage gets one attempt: a killed attempt then fails the refinement (the "fails" case).
+  // The other stages keep the fast retries, so the "completes" cases are retried on a new worker.
+  const stagePolicies = { ...FAST_POLICIES, storeImage: { ...FAST_POLICIES.storeImage, maximumAttempts: 1 } };
+  [stack, images] = await Promise.all([TestStack.create({ database: 'postgres', stagePolicies }), ImageServer.start()]);
+  originalImageUrl = images.serve('/orphans.png', { body: await conceptPng() });
+});
+afterAll(async () => {
+  await stack?.close();
+  await images?.close();
+});
+
+/** Starts a refinement on a worker that stops inside the write of `target(taskId)`, and kills it there. */
+async function killInsideWrite(taskId: string, target: string): Promise<void> {
+  const doomed = await stack.startWorker({ holdWrite: target });
+  await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+  await stack.waitUntilHeld('write', target, 60_000);
+  // The temp file is on disk, beside its target: the moment the issue describes.
+  expect(stack.storedFiles().filter((f) => f.includes(taskId) && /~[0-9a-f]+\.tmp$/.test(f))).toHaveLength(1);
+  await doomed.stop('SIGKILL');
+}
+
+test('killed while staging the original: the refinement completes and no staging bytes remain', async () => {
+  const taskId = `orphan-staging-${Date.now()}`;
+  await killInsideWrite(taskId, `staging/${taskId}/original`);
+
+  const worker = await stack.startWorker();
+  const result = await stack.refinements.result(taskId);
+  expect(result.taskId).toBe(taskId);
+
+  expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([
+    `refined/user-123/${taskId}.png`,
+    `refined/user-123/${taskId}.png.meta.json`,
+  ]);
+  await worker.stop();
+});
+
+test('killed while publishing the image, retried by a new worker: only the image and its metadata remain', async () => {
+  const taskId = `orphan-publish-${Date.now()}`;
+  const retrying = await TestStack.create({ database: 'postgres' });
+  try {
+    const doomed = await retrying.startWorker({ holdWrite: `refined/user-123/${taskId}.png` });
+    await retrying.refinements.start(retrying.request({ taskId, originalImageUrl }));
+    await retrying.waitUntilHeld('write', `refined/user-123/${taskId}.png`, 60_000);
+    expect(retrying.storedFiles().filter((f) => /~[0-9a-f]+\.tmp$/.test(f))).toHaveLength(1);
+    await doomed.stop('SIGKILL');
+
+    await retrying.startWorker();
+    await retrying.refinements.result(taskId);
+    expect(retrying.starts('storeRefinedImage', taskId)).toBe(2);
+    expect(await retrying.storedKeys()).toEqual([`refined/user-123/${taskId}.png`, `refined/user-123/${taskId}.png.meta.json`]);
+  } finally {
+    await retrying.close();
+  }
+});
+
+test('killed while publishing the image with no retry left: the refinement fails and the store is empty', async () => {
+  const taskId = `orphan-failed-${Date.now()}`;
+  await killInsideWrite(taskId, `refined/user-123/${taskId}.png`);
+
+  const worker = await stack.startWorker();
+  await expect(stack.refinements.result(taskId)).rejects.toThrow();
+  expect((await stack.refinements.progress(taskId)).status).toBe('failed');
+
+  expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([]);
+  await worker.stop();
+});
