@@ -22,6 +22,10 @@ afterAll(async () => {
   await stack?.close();
   await images?.close();
 });
+// Each test starts its own workers: none may pick up the next test's refinement.
+afterEach(async () => {
+  await Promise.all(stack.workers.map((w) => w.stop()));
+});
 
 /** Starts a refinement on a worker that stops inside the write of `target(taskId)`, and kills it there. */
 async function killInsideWrite(taskId: string, target: string): Promise<void> {
@@ -37,7 +41,7 @@ test('killed while staging the original: the refinement completes and no staging
   const taskId = `orphan-staging-${Date.now()}`;
   await killInsideWrite(taskId, `staging/${taskId}/original`);
 
-  const worker = await stack.startWorker();
+  await stack.startWorker();
   const result = await stack.refinements.result(taskId);
   expect(result.taskId).toBe(taskId);
 
@@ -45,7 +49,6 @@ test('killed while staging the original: the refinement completes and no staging
     `refined/user-123/${taskId}.png`,
     `refined/user-123/${taskId}.png.meta.json`,
   ]);
-  await worker.stop();
 });
 
 test('killed while publishing the image, retried by a new worker: only the image and its metadata remain', async () => {
@@ -71,10 +74,9 @@ test('killed while publishing the image with no retry left: the refinement fails
   const taskId = `orphan-failed-${Date.now()}`;
   await killInsideWrite(taskId, `refined/user-123/${taskId}.png`);
 
-  const worker = await stack.startWorker();
+  await stack.startWorker();
   await expect(stack.refinements.result(taskId)).rejects.toThrow();
   expect((await stack.refinements.progress(taskId)).status).toBe('failed');
 
   expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([]);
-  await worker.stop();
 });
