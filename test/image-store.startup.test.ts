@@ -66,13 +66,14 @@ test('gateway: a missing bucket stops it, naming S3_BUCKET', async () => {
 
 test('worker: an unreachable store is waited for, each wait logged, and the worker starts once it answers', async () => {
   const port = await freePort();
-  const env = { ...stack.env, S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'late-bucket' };
+  const env: NodeJS.ProcessEnv = { ...stack.env, S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'late-bucket' };
   const starting = WorkerHandle.start(env, log('late'));
   starting.catch(() => undefined);
   let server: S3Server | undefined;
   try {
     await waitForText(log('late'), /image store unreachable; waiting for it/, 2, 90_000);
-    server = await S3Server.start({ s3Port: port });
+    // The same keys the worker already has, so the only thing that changes is that the store answers.
+    server = await S3Server.start({ s3Port: port, admin: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } });
     await server.createBucket('late-bucket');
     const worker = await starting;
     expect(worker.running).toBe(true);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../src/config';
 import { createImageStore } from '../../src/adapters/image-store';
+import { S3ImageStore } from '../../src/adapters/image-store/s3-image-store';
 import type { ImageStore } from '../../src/adapters/image-store/image-store';
 import { ApiKeys } from '../../src/client/gateway/api-keys';
 import { buildGateway } from '../../src/client/gateway/app';
@@ -31,7 +32,14 @@ export class TestGateway {
       ...env,
     });
     const db = await openGatewayDatabase(config.database);
-    const imageStore = createImageStore(config.imageStore);
+    // In process, the AWS chain would read this process's environment: hand the stack's keys over instead.
+    const imageStore =
+      config.imageStore.kind === 's3'
+        ? new S3ImageStore({
+            ...config.imageStore,
+            credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY! },
+          })
+        : createImageStore(config.imageStore);
     const app = await buildGateway({
       config,
       temporal: stack.temporal,
@@ -39,7 +47,7 @@ export class TestGateway {
       imageStore,
       conceptStore: stack.concepts,
       db,
-      logger: false,
+      logger: process.env.TEST_GATEWAY_LOG ? (await import('pino')).default({ level: 'error' }) : false,
     });
     await app.listen({ port, host: '127.0.0.1' });
     return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, imageStore);

@@ -43,10 +43,11 @@ export class S3Server {
   ) {}
 
   /** `s3Port`: serve S3 there (a test that points a process at the endpoint before the server exists). */
-  static async start(options: { timeoutMs?: number; s3Port?: number } = {}): Promise<S3Server> {
+  /** `admin`: keys for the admin identity (default: made here), e.g. the keys a process already uses. */
+  static async start(options: { timeoutMs?: number; s3Port?: number; admin?: S3Credentials } = {}): Promise<S3Server> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-s3-'));
     const keys = (): S3Credentials => ({ accessKeyId: `AK${randomBytes(9).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64url') });
-    const admin = keys();
+    const admin = options.admin ?? keys();
     const reader = keys();
     const identities = {
       identities: [
