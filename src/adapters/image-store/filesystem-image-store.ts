@@ -12,8 +12,6 @@ import { StorageMisconfiguredError, StorageUnavailableError } from '../../errors
 import { assertSafeKey, contentTypeFromKey, META_SUFFIX } from './image-keys';
 import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
 
-export { assertSafeKey } from './image-keys';
-
 /** Errors after which the same operation may well succeed later (disk freed, fds released, NFS back). */
 const TRANSIENT_FS_CODES = new Set([
   'EIO',
