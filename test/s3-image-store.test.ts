@@ -4,6 +4,8 @@
  * server that is down or dies mid-upload, multipart uploads of large images, presigned URLs.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -167,6 +169,51 @@ describe('S3 specifics', () => {
     expect(Buffer.from(await answer.arrayBuffer())).toEqual(PNG);
     // Unsigned, the same object is refused: the URL's signature is what grants access.
     expect((await fetch(url.split('?')[0]!)).status).toBe(403);
+  });
+});
+
+/**
+ * Answers SeaweedFS cannot be made to give on demand (throttling, a 500, a wrong region), from a real
+ * HTTP server on loopback that answers every S3 request with that status and S3 error document.
+ */
+describe('error answers of an S3 endpoint', () => {
+  const cases = [
+    { status: 503, code: 'SlowDown', type: StorageUnavailableError, names: 'SlowDown' },
+    { status: 500, code: 'InternalError', type: StorageUnavailableError, names: 'InternalError' },
+    { status: 503, code: 'ServiceUnavailable', type: StorageUnavailableError, names: 'ServiceUnavailable' },
+    { status: 403, code: 'AccessDenied', type: StorageMisconfiguredError, names: 'AWS_ACCESS_KEY_ID' },
+    { status: 404, code: 'NoSuchBucket', type: StorageMisconfiguredError, names: 'S3_BUCKET' },
+    { status: 301, code: 'PermanentRedirect', type: StorageMisconfiguredError, names: 'S3_REGION' },
+    { status: 400, code: 'AuthorizationHeaderMalformed', type: StorageMisconfiguredError, names: 'S3_REGION' },
+  ] as const;
+
+  test.each(cases)('$status $code: $type.name naming $names', async ({ status, code, type, names }) => {
+    let requests = 0;
+    const server = http.createServer((request, response) => {
+      requests++;
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(status, { 'content-type': 'application/xml' });
+        response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>answered by the test</Message><RequestId>r1</RequestId></Error>`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const store = new S3ImageStore(storeOptions({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+    try {
+      for (const attempt of [() => store.put('a.png', PNG, { contentType: 'image/png' }), () => store.get('a.png')]) {
+        const err = await attempt().then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(type);
+        expect(err).toMatchObject({ retryable: type === StorageUnavailableError, message: expect.stringContaining(names) });
+      }
+      // The start-up check begins with a HEAD, whose answers have no body: only the status tells.
+      const err = await store.verify().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(type);
+      expect((err as Error).message).toContain(type === StorageUnavailableError ? `HTTP ${status}` : names);
+      expect(requests).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

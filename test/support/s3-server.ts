@@ -147,7 +147,7 @@ export class S3Server {
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; removes its data unless KEEP_TEST_DIRS is set. */
-  async stop(graceMs = 5_000): Promise<void> {
+  async stop(graceMs = 2_000): Promise<void> {
     if (!(await this.signal('SIGTERM', graceMs))) await this.signal('SIGKILL', 10_000);
     if (!process.env.KEEP_TEST_DIRS) fs.rmSync(this.dir, { recursive: true, force: true });
   }

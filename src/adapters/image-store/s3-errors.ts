@@ -88,13 +88,14 @@ export function toS3StoreError(err: unknown, context: S3ErrorContext): unknown {
   if (known) return misconfigured(where, known(context), err);
 
   if (TRANSIENT_CODES.has(code) || (status !== undefined && (status >= 500 || status === 429 || status === 408))) {
-    return new StorageUnavailableError(`${where}: ${code || `HTTP ${status}`}`, { cause: err });
+    return new StorageUnavailableError(`${where}: ${[code, status && `(HTTP ${status})`].filter(Boolean).join(' ')}`, { cause: err });
   }
   if (status === 301 || status === 307) return misconfigured(where, MISCONFIGURED.PermanentRedirect!(context), err);
   if (status === 403) return misconfigured(where, MISCONFIGURED.AccessDenied!(context), err);
   if (status !== undefined && status >= 400) {
-    // Any other refusal is a request this store will keep refusing: an incompatible endpoint or addressing.
-    return misconfigured(where, [`the store refused the request (${code || `HTTP ${status}`})`, ['S3_ENDPOINT', 'S3_FORCE_PATH_STYLE']], err);
+    // Any other refusal is a request this store will keep refusing: an incompatible endpoint, region
+    // (HEAD answers have no body, so AWS's region mismatch arrives as a bare 400) or addressing.
+    return misconfigured(where, [`the store refused the request (${code || 'error'}, HTTP ${status})`, ['S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE']], err);
   }
 
   const networkCode = findNetworkCode(err);
