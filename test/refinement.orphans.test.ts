@@ -1,10 +1,11 @@
 /**
  * Issue 9, item 1: a worker SIGKILLed inside a write (the filesystem store's temp file written, not
- * yet renamed over its target) must leave nothing behind once the refinement has completed or failed:
- * its cleanup removes every byte the refinement wrote, temp files included.
+ * yet renamed over its target; the S3 store's multipart upload sent, not completed) must leave
+ * nothing behind once the refinement has completed or failed: its cleanup removes every byte the
+ * refinement wrote, temp files and unfinished uploads included.
  */
 import { ImageServer } from './support/image-server';
-import { conceptPng } from './support/images';
+import { conceptPng, noisyPng } from './support/images';
 import { FAST_POLICIES, TestStack } from './support/stack';
 
 let stack: TestStack;
@@ -80,3 +81,25 @@ test('killed while publishing the image with no retry left: the refinement fails
 
   expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([]);
 });
+
+test('S3: killed with a multipart upload of the image sent but not completed; the refinement fails and nothing is left, no unfinished upload either', async () => {
+  const taskId = `orphan-s3-${Date.now()}`;
+  const stagePolicies = { ...FAST_POLICIES, storeImage: { ...FAST_POLICIES.storeImage, maximumAttempts: 1 } };
+  const s3 = await TestStack.create({ database: 'postgres', imageStore: 's3', stagePolicies });
+  try {
+    // Above the store's 8 MiB part size, so the image goes up as a multipart upload.
+    const large = images.serve('/orphans-large.png', { body: await noisyPng(12 * 1024 * 1024) });
+    const target = `refined/user-123/${taskId}.png`;
+    const doomed = await s3.startWorker({ holdWrite: target });
+    await s3.refinements.start(s3.request({ taskId, originalImageUrl: large }));
+    await s3.waitUntilHeld('write', target, 90_000);
+    expect(await s3.storedKeys()).toContain(`${target} (unfinished upload)`);
+    await doomed.stop('SIGKILL');
+
+    await s3.startWorker();
+    await expect(s3.refinements.result(taskId)).rejects.toThrow();
+    expect(await s3.storedKeys()).toEqual([]);
+  } finally {
+    await s3.close();
+  }
+}, 240_000);
