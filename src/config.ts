@@ -68,9 +68,38 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   SQLITE_FILE: z.string().default('data/refinery.sqlite'),
 
+  // --- Image store -------------------------------------------------------------------------------
+  /** Where blobs live: `filesystem` (a folder, the embedded default) or `s3` (any S3-compatible store). */
+  IMAGE_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
+  /** The filesystem store's folder. */
   IMAGE_STORE_ROOT: z.string().default('data/images'),
   /** Default: the gateway's own /images route (http://localhost:<GATEWAY_PORT>/images), which serves signed URLs. */
   PUBLIC_IMAGE_BASE_URL: z.string().url().optional(),
+  /**
+   * How the gateway's /images answers a valid signed link: `stream` (the gateway reads the store and
+   * streams the bytes) or `redirect` (a 307 to a presigned URL of the store; S3 only, so the bytes
+   * never pass through the gateway).
+   */
+  IMAGE_DELIVERY: z.enum(['stream', 'redirect']).default('stream'),
+
+  // --- S3 image store (IMAGE_STORE=s3); credentials come from the standard AWS chain ---------------
+  /** The bucket; it must exist (Refinery never creates buckets). */
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)')
+    .optional(),
+  /** Key prefix inside the bucket, e.g. `refinery/prod`, so several deployments can share one bucket. */
+  S3_PREFIX: z
+    .string()
+    .default('')
+    .transform((v) => v.replace(/^\/+|\/+$/g, ''))
+    .refine((v) => v === '' || /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(v), 'must be `/`-separated plain segments'),
+  /** Signing region; S3-compatible servers mostly accept any (us-east-1 is the usual choice). */
+  S3_REGION: z.string().min(1).optional(),
+  /** Unset: AWS S3 itself. Set for SeaweedFS, MinIO, Garage, R2 (e.g. https://<account>.r2.cloudflarestorage.com). */
+  S3_ENDPOINT: z.string().url().optional(),
+  /** `true` addresses the bucket as <endpoint>/<bucket> instead of <bucket>.<endpoint> (most self-hosted servers need it). */
+  S3_FORCE_PATH_STYLE: bool.default(false),
 
   DOWNLOAD_MAX_BYTES: int(1).default(20 * 1024 * 1024),
   DOWNLOAD_MAX_PIXELS: int(1).default(100_000_000),
@@ -142,6 +171,9 @@ const envSchema = z.object({
   /** Uploaded originals; default: the same cap as downloaded ones. */
   GATEWAY_UPLOAD_MAX_BYTES: int(1).optional(),
   NODE_ENV: z.string().optional(),
+  /** Read only as fallbacks of S3_REGION, as the AWS SDK itself would. */
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
 
   // --- Web page (served by the gateway at /) ---
   /** The built page (`npm run build:web` writes it); when it is missing, `/` answers 503 saying how to build it. */
@@ -186,7 +218,7 @@ const envSchema = z.object({
 export interface Config {
   temporal: TemporalConnectionConfig;
   database: { kind: 'postgres'; url: string } | { kind: 'sqlite'; file: string };
-  imageStore: { root: string; publicBaseUrl: string };
+  imageStore: ImageStoreConfig;
   download: DownloadLimits;
   conceptProvider: ConceptProviderConfig;
   provider: {
@@ -223,6 +255,15 @@ export interface CodecServerConfig {
   operatorClaim: { name: string; value: string };
   authDisabled: boolean;
 }
+
+/** Which ImageStore holds the blobs, with the settings only that store needs. */
+export type ImageStoreConfig = {
+  publicBaseUrl: string;
+  delivery: 'stream' | 'redirect';
+} & (
+  | { kind: 'filesystem'; root: string }
+  | { kind: 's3'; bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle: boolean }
+);
 
 export interface GatewayConfig {
   port: number;
@@ -337,7 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'sqlite', file: path.resolve(e.SQLITE_FILE) },
-    imageStore: { root: path.resolve(e.IMAGE_STORE_ROOT), publicBaseUrl: publicBaseUrl.replace(/\/+$/, '') },
+    imageStore: imageStoreFrom(e, publicBaseUrl.replace(/\/+$/, '')),
     download: {
       maxBytes: e.DOWNLOAD_MAX_BYTES,
       maxPixels: e.DOWNLOAD_MAX_PIXELS,
@@ -423,6 +464,27 @@ function parseEncryptionKeys(text: string, ctx: z.RefinementCtx): EncryptionKey[
     keys.push({ id, key });
   }
   return keys;
+}
+
+function imageStoreFrom(e: z.infer<typeof envSchema>, publicBaseUrl: string): ImageStoreConfig {
+  if (e.IMAGE_STORE === 'filesystem') {
+    if (e.IMAGE_DELIVERY === 'redirect') {
+      throw new ConfigError('invalid configuration: IMAGE_DELIVERY=redirect needs presigned URLs, which only IMAGE_STORE=s3 has; use IMAGE_DELIVERY=stream');
+    }
+    return { kind: 'filesystem', root: path.resolve(e.IMAGE_STORE_ROOT), publicBaseUrl, delivery: e.IMAGE_DELIVERY };
+  }
+  if (!e.S3_BUCKET) throw new ConfigError('invalid configuration: S3_BUCKET is required when IMAGE_STORE=s3');
+  return {
+    kind: 's3',
+    bucket: e.S3_BUCKET,
+    prefix: e.S3_PREFIX,
+    // The SDK's own fallbacks, then the region S3-compatible servers expect when they care at all.
+    region: e.S3_REGION ?? e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1',
+    endpoint: e.S3_ENDPOINT,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    publicBaseUrl,
+    delivery: e.IMAGE_DELIVERY,
+  };
 }
 
 /** A remote provider without its key would fail every refinement at its first call: refuse to start instead. */

@@ -39,6 +39,20 @@ export class PromptRejectedError extends PermanentError {}
 export class InvalidProviderResponseError extends PermanentError {}
 /** The concept store refused the record (constraint or data error): storing it again will fail again. */
 export class ConceptValidationError extends PermanentError {}
+/**
+ * The image store refused us for a reason only an operator can fix (no such bucket, access denied,
+ * bad credentials, a wrong endpoint or region): the message names the setting to look at.
+ */
+export class StorageMisconfiguredError extends PermanentError {
+  constructor(
+    message: string,
+    /** The settings to check, e.g. ['S3_BUCKET'] or ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']. */
+    readonly settings: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (check ${settings.join(', ')})`, options);
+  }
+}
 
 /**
  * A Temporal payload could not be decrypted: encrypted with a key this process is not given, or

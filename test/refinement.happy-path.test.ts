@@ -1,8 +1,9 @@
 /**
- * The whole pipeline on a real Temporal server and worker process: on the dev server and on the
- * production server on PostgreSQL, with Refinery's PostgreSQL database, and once with the SQLite default.
+ * The whole pipeline on a real Temporal server and worker process: on the dev server with PostgreSQL
+ * and with the SQLite default, with the filesystem image store and with the S3 store on a real
+ * S3-compatible server; on the production server on PostgreSQL with PostgreSQL and S3 (the deployed
+ * topology).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { combineThemeDescription } from '../src/adapters/concept-store/concept-store';
@@ -11,18 +12,27 @@ import { conceptPng } from './support/images';
 import { TestStack } from './support/stack';
 import { temporalServers } from './support/temporal-test-server';
 
-// The concept database does not depend on the Temporal server: SQLite once, on the first server.
+/** The concept database and the image store do not depend on the Temporal server: every pairing once. */
 const cases = temporalServers().flatMap((server, i) =>
-  (i === 0 ? (['postgres', 'sqlite'] as const) : (['postgres'] as const)).map((database) => ({ ...server, database })),
+  (i === 0
+    ? ([['postgres', 'filesystem'], ['sqlite', 'filesystem'], ['postgres', 's3']] as const)
+    : ([['postgres', 's3']] as const)
+  ).map(([database, imageStore]) => ({ ...server, database, imageStore })),
 );
 
-describe.each(cases)('refinement on the $name with $database', ({ kind, address, database }) => {
+/** Where the store says a key lives: a file under the root, or the S3 object under the stack's prefix. */
+function expectedPath(stack: TestStack, key: string): string {
+  const store = stack.config.imageStore;
+  return store.kind === 'filesystem' ? path.join(store.root, ...key.split('/')) : `s3://${store.bucket}/${store.prefix}/${key}`;
+}
+
+describe.each(cases)('refinement on the $name with $database and the $imageStore image store', ({ kind, address, database, imageStore }) => {
   let stack: TestStack;
   let images: ImageServer;
   let original: Buffer;
 
   beforeAll(async () => {
-    [stack, images, original] = await Promise.all([TestStack.create({ database, temporalAddress: address }), ImageServer.start(), conceptPng()]);
+    [stack, images, original] = await Promise.all([TestStack.create({ database, imageStore, temporalAddress: address }), ImageServer.start(), conceptPng()]);
     await stack.startWorker();
   });
   afterAll(async () => {
@@ -31,8 +41,8 @@ describe.each(cases)('refinement on the $name with $database', ({ kind, address,
   });
 
   test('refines, stores the image with its metadata and one concept row with every field', async () => {
-    const originalImageUrl = images.serve(`/${kind}-${database}/fox.png`, { body: original });
-    const taskId = `happy-${kind}-${database}-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${kind}-${database}-${imageStore}/fox.png`, { body: original });
+    const taskId = `happy-${kind}-${database}-${imageStore}-${Date.now()}`;
     const request = stack.request({ taskId, originalImageUrl, preserveAspects: ['shape'] });
     const started = await stack.refinements.start(request);
     expect(started.taskId).toBe(taskId);
@@ -40,7 +50,7 @@ describe.each(cases)('refinement on the $name with $database', ({ kind, address,
     const result = await stack.refinements.result(taskId);
     expect(result).toEqual({
       conceptId: expect.any(String),
-      imagePath: path.join(stack.config.imageStore.root, 'refined', 'user-123', `${taskId}.png`),
+      imagePath: expectedPath(stack, `refined/user-123/${taskId}.png`),
       imageUrl: `http://images.test/refined-store/refined/user-123/${taskId}.png`,
       originalImageUrl,
       taskId,
@@ -64,13 +74,13 @@ describe.each(cases)('refinement on the $name with $database', ({ kind, address,
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
 
     // The stored image is a refinement of the original: same size, warmer (more red than blue).
-    const stored = fs.readFileSync(result.imagePath);
+    const stored = await stack.readStored(`refined/user-123/${taskId}.png`);
     const [before, after] = await Promise.all([sharp(original).stats(), sharp(stored).stats()]);
     const meta = await sharp(stored).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
     expect(after.channels[0].mean - after.channels[2].mean).toBeGreaterThan(before.channels[0].mean - before.channels[2].mean);
 
-    const metadata = JSON.parse(fs.readFileSync(`${result.imagePath}.meta.json`, 'utf8'));
+    const metadata = JSON.parse((await stack.readStored(`refined/user-123/${taskId}.png.meta.json`)).toString('utf8'));
     expect(metadata.metadata).toMatchObject({
       taskId,
       userId: 'user-123',
@@ -80,7 +90,7 @@ describe.each(cases)('refinement on the $name with $database', ({ kind, address,
     });
 
     // Only the published image and its metadata remain: the staged claim checks are gone.
-    expect(stack.storedFiles()).toEqual([`refined/user-123/${taskId}.png`, `refined/user-123/${taskId}.png.meta.json`]);
+    expect(await stack.storedKeys()).toEqual([`refined/user-123/${taskId}.png`, `refined/user-123/${taskId}.png.meta.json`]);
 
     const progress = await stack.refinements.progress(taskId);
     expect(progress).toMatchObject({
@@ -98,15 +108,15 @@ describe.each(cases)('refinement on the $name with $database', ({ kind, address,
   });
 
   test('starting the same task id again returns the same refinement, running or completed', async () => {
-    const originalImageUrl = images.serve(`/${kind}-${database}/again.png`, { body: original });
-    const taskId = `again-${kind}-${database}-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${kind}-${database}-${imageStore}/again.png`, { body: original });
+    const taskId = `again-${kind}-${database}-${imageStore}-${Date.now()}`;
     const first = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     const whileRunning = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     expect(whileRunning.runId).toBe(first.runId);
     await stack.refinements.result(taskId);
     const afterwards = await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
     expect(afterwards.runId).toBe(first.runId);
-    expect(images.hits(`/${kind}-${database}/again.png`)).toBe(1);
+    expect(images.hits(`/${kind}-${database}-${imageStore}/again.png`)).toBe(1);
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
   });
 });

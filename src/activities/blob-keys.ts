@@ -5,11 +5,12 @@ export type StagedImage = 'original' | 'refined';
 
 /** Staging area: claim-check blobs handed between stages, removed when the refinement ends. */
 export function stagingKey(taskId: string, which: StagedImage): string {
-  return `staging/${taskId}/${which}`;
+  return `${stagingPrefix(taskId)}/${which}`;
 }
 
-export function allStagingKeys(taskId: string): string[] {
-  return [stagingKey(taskId, 'original'), stagingKey(taskId, 'refined')];
+/** Everything a refinement stages lives under this prefix, so cleanup can remove all of it, partial writes included. */
+export function stagingPrefix(taskId: string): string {
+  return `staging/${taskId}`;
 }
 
 /** The published refined image: one per user and task, so a retry overwrites instead of duplicating. */
@@ -25,5 +26,9 @@ export function allPublishedKeys(userId: string, taskId: string): string[] {
 
 /** Uploaded originals (the gateway's multipart path and the CLI's local files). */
 export function uploadKey(taskId: string): string {
-  return `uploads/${taskId}/original`;
+  return `${uploadPrefix(taskId)}/original`;
+}
+
+export function uploadPrefix(taskId: string): string {
+  return `uploads/${taskId}`;
 }

@@ -1,11 +1,13 @@
 /**
- * Not a stage of the seed, but what makes "leaves nothing behind" true: removes the staged blobs of a
- * refinement, and on failure or cancellation its published image and uploaded original as well.
+ * Not a stage of the seed, but what makes "leaves nothing behind" true: removes everything a
+ * refinement staged, and on failure or cancellation its published image and uploaded original as
+ * well. "Everything" includes what a worker killed mid-write left (temp files, unfinished multipart
+ * uploads): staging and uploads are removed by prefix, published keys with their partial writes.
  */
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ImageStore } from '../adapters/image-store/image-store';
-import { allPublishedKeys, allStagingKeys, uploadKey } from './blob-keys';
+import { allPublishedKeys, stagingPrefix, uploadPrefix } from './blob-keys';
 
 export interface DiscardArtifactsInput {
   taskId: string;
@@ -21,12 +23,22 @@ export interface DiscardDeps {
 
 export function createDiscardArtifacts(deps: DiscardDeps) {
   return async function discardArtifacts(input: DiscardArtifactsInput): Promise<{ removed: number }> {
-    const keys = allStagingKeys(input.taskId);
-    if (input.includePublished) keys.push(...allPublishedKeys(input.userId, input.taskId));
     // The keys are derived from the ids, never taken from the input: cleanup touches this task's blobs only.
-    if (input.includePublished) keys.push(uploadKey(input.taskId));
-    const removed = await deps.imageStore.remove(keys);
-    deps.logger.info({ taskId: input.taskId, attempt: Context.current().info.attempt, removed }, 'artifacts discarded');
+    const { imageStore } = deps;
+    const published = allPublishedKeys(input.userId, input.taskId);
+    await imageStore.removePrefix(stagingPrefix(input.taskId));
+    let removed = 0;
+    if (input.includePublished) {
+      removed = await imageStore.remove(published);
+      await imageStore.removePrefix(uploadPrefix(input.taskId));
+    } else {
+      // The image stays; a killed earlier attempt of its store stage may have left a partial write beside it.
+      await imageStore.removePartialWrites(published);
+    }
+    deps.logger.info(
+      { taskId: input.taskId, attempt: Context.current().info.attempt, publishedRemoved: removed },
+      'artifacts discarded',
+    );
     return { removed };
   };
 }

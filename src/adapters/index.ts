@@ -8,9 +8,9 @@ import { OpenAiImagesProvider } from './concept-service/openai-images-provider';
 import type { ProviderHttpSettings } from './concept-service/provider-http';
 import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
-import { FilesystemImageStore } from './image-store/filesystem-image-store';
 import type { ImageStore } from './image-store/image-store';
 import { instrumentConceptStore, instrumentImageStore } from '../observability/instrumented-adapters';
+import { createImageStore } from './image-store';
 
 export interface Adapters {
   imageStore: ImageStore;
@@ -21,7 +21,7 @@ export interface Adapters {
 
 export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
   // Every store operation is timed, counted and traced (src/observability/instrumented-adapters.ts).
-  const imageStore = instrumentImageStore(new FilesystemImageStore(config.imageStore));
+  const imageStore = instrumentImageStore(createImageStore(config.imageStore));
   const conceptStore = instrumentConceptStore(
     await openConceptStore(config.database, { log: knexLogger(logger) }),
     config.database.kind === 'postgres' ? 'postgresql' : 'sqlite',
@@ -30,7 +30,9 @@ export async function openAdapters(config: Config, logger: Logger): Promise<Adap
     imageStore,
     conceptStore,
     conceptService: createConceptService(config),
-    close: () => conceptStore.close(),
+    close: async () => {
+      await Promise.all([conceptStore.close(), imageStore.close()]);
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
+import { waitForImageStore } from '../adapters/image-store';
 import type { Config } from '../config';
 import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
 import { connectTemporalClient, connectToTemporal, temporalDataConverter } from '../temporal/connection';
@@ -35,6 +36,13 @@ export async function createRefineryWorker(
   { logger, extra, decorateAdapters = (a) => a, spans }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
   const adapters = decorateAdapters(await openAdapters(config, logger));
+  // A wrong store setting stops the worker here, naming it; an unreachable store is waited for.
+  try {
+    await waitForImageStore(adapters.imageStore, logger);
+  } catch (err) {
+    await adapters.close();
+    throw err;
+  }
   const client = await connectTemporalClient(config);
   const connection = await connectToTemporal(config, (options) => NativeConnection.connect(options));
 

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config';
-import { FilesystemImageStore } from '../../src/adapters/image-store/filesystem-image-store';
+import { createImageStore } from '../../src/adapters/image-store';
+import { S3ImageStore } from '../../src/adapters/image-store/s3-image-store';
+import type { ImageStore } from '../../src/adapters/image-store/image-store';
 import { ApiKeys } from '../../src/client/gateway/api-keys';
 import { buildGateway } from '../../src/client/gateway/app';
 import { openGatewayDatabase } from '../../src/client/gateway/database';
@@ -20,6 +22,7 @@ export class TestGateway {
     readonly origin: string,
     /** The environment its configuration came from (for a CLI run against it). */
     readonly env: NodeJS.ProcessEnv,
+    readonly imageStore: ImageStore,
   ) {}
 
   /**
@@ -37,17 +40,25 @@ export class TestGateway {
     };
     const config = loadConfig(gatewayEnv);
     const db = await openGatewayDatabase(config.database);
+    // In process, the AWS chain would read this process's environment: hand the stack's keys over instead.
+    const imageStore =
+      config.imageStore.kind === 's3'
+        ? new S3ImageStore({
+            ...config.imageStore,
+            credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY! },
+          })
+        : createImageStore(config.imageStore);
     const app = await buildGateway({
       config,
       temporal: stack.temporal,
       refinements: stack.refinements,
-      imageStore: new FilesystemImageStore(config.imageStore),
+      imageStore,
       conceptStore: stack.concepts,
       db,
       logger,
     });
     await app.listen({ port, host: '127.0.0.1' });
-    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, gatewayEnv);
+    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, gatewayEnv, imageStore);
   }
 
   token(userId: string, options: Omit<DevTokenOptions, 'userId'> = {}): Promise<string> {
@@ -77,6 +88,7 @@ export class TestGateway {
   async close(): Promise<void> {
     await this.app.close();
     await this.db.destroy();
+    await this.imageStore.close();
   }
 }
 

@@ -1,11 +1,13 @@
 /**
- * One refinery under test: a unique task queue on the shared dev server, a fresh image store folder,
- * PostgreSQL or SQLite, worker processes, a RefinementClient and a concept store to check rows with.
+ * One refinery under test: a unique task queue on the shared dev server, an image store of its own (a
+ * fresh folder, or a fresh prefix in the shared S3 bucket), PostgreSQL or SQLite, worker processes,
+ * a RefinementClient and a concept store to check rows with.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { openConceptStore } from '../../src/adapters/concept-store/knex-concept-store';
 import type { ConceptStore } from '../../src/adapters/concept-store/concept-store';
 import { loadConfig, type Config } from '../../src/config';
@@ -26,6 +28,8 @@ export const FAST_POLICIES: StagePolicyOverrides = Object.fromEntries(
 
 export interface StackOptions {
   database: 'postgres' | 'sqlite';
+  /** Default filesystem; `s3` uses the run's SeaweedFS (test/support/global-setup.ts) under a prefix of the stack's own. */
+  imageStore?: 'filesystem' | 's3';
   temporalAddress?: string;
   stagePolicies?: StagePolicyOverrides;
   env?: Record<string, string>;
@@ -34,6 +38,8 @@ export interface StackOptions {
 export interface WorkerOptions {
   hold?: HoldPlan;
   faults?: FaultPlan;
+  /** Filesystem store: the first write onto a path containing this text stops between temp file and rename (see worker-process.ts). */
+  holdWrite?: string;
 }
 
 let counter = 0;
@@ -60,7 +66,7 @@ export class TestStack {
       ...process.env,
       TEMPORAL_ADDRESS: options.temporalAddress ?? process.env.TEST_TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: taskQueue,
-      IMAGE_STORE_ROOT: path.join(dir, 'images'),
+      ...imageStoreEnv(options.imageStore ?? 'filesystem', dir, taskQueue),
       PUBLIC_IMAGE_BASE_URL: 'http://images.test/refined-store',
       ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
       REFINERY_STAGE_POLICIES: JSON.stringify(stagePolicies),
@@ -100,6 +106,7 @@ export class TestStack {
       ...this.env,
       ...(options.hold ? { TEST_HOLD: JSON.stringify(options.hold) } : {}),
       ...(options.faults ? { TEST_FAULTS: JSON.stringify(options.faults) } : {}),
+      ...(options.holdWrite ? { TEST_HOLD_WRITE: options.holdWrite } : {}),
     };
     const worker = await WorkerHandle.start(env, path.join(this.dir, `worker-${this.workers.length + 1}.log`));
     this.workers.push(worker);
@@ -126,8 +133,47 @@ export class TestStack {
     }
   }
 
-  /** Every file under the image store, relative to its root. */
+  /**
+   * Every key in the stack's image store, sorted: blobs, metadata sidecars, temp files and (S3)
+   * unfinished multipart uploads, marked `<key> (unfinished upload)`. "Nothing left" is an empty list.
+   */
+  async storedKeys(): Promise<string[]> {
+    const store = this.config.imageStore;
+    if (store.kind === 'filesystem') return this.storedFiles();
+    const client = s3ClientFor(this.env);
+    const prefix = `${store.prefix}/`;
+    try {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((o) => o.Key!.slice(prefix.length)));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: store.bucket, Prefix: prefix }));
+      keys.push(...(uploads.Uploads ?? []).map((u) => `${u.Key!.slice(prefix.length)} (unfinished upload)`));
+      return keys.sort();
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** The raw bytes stored under a key, sidecars included (`<key>.meta.json`), whichever the store. */
+  async readStored(key: string): Promise<Buffer> {
+    const store = this.config.imageStore;
+    if (store.kind === 'filesystem') return fs.readFileSync(path.join(store.root, ...key.split('/')));
+    const client = s3ClientFor(this.env);
+    try {
+      const answer = await client.send(new GetObjectCommand({ Bucket: store.bucket, Key: `${store.prefix}/${key}` }));
+      return Buffer.from(await answer.Body!.transformToByteArray());
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Every file under a filesystem store, relative to its root (prefer storedKeys, which works for both). */
   storedFiles(): string[] {
+    if (this.config.imageStore.kind !== 'filesystem') throw new Error('storedFiles() lists a filesystem store; use storedKeys()');
     const root = this.config.imageStore.root;
     if (!fs.existsSync(root)) return [];
     return (fs.readdirSync(root, { recursive: true }) as string[])
@@ -151,4 +197,33 @@ export class TestStack {
     await this.temporal.connection.close();
     if (this.ownsDir && !process.env.KEEP_TEST_DIRS) fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function imageStoreEnv(kind: 'filesystem' | 's3', dir: string, taskQueue: string): Record<string, string> {
+  if (kind === 'filesystem') return { IMAGE_STORE: 'filesystem', IMAGE_STORE_ROOT: path.join(dir, 'images') };
+  const need = (name: string) => {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is not set: the S3 server is started by test/support/global-setup.ts`);
+    return value;
+  };
+  return {
+    IMAGE_STORE: 's3',
+    S3_BUCKET: need('TEST_S3_BUCKET'),
+    S3_PREFIX: `stacks/${taskQueue}`,
+    S3_ENDPOINT: need('TEST_S3_ENDPOINT'),
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: 'true',
+    // The standard AWS chain reads these, as it would in production.
+    AWS_ACCESS_KEY_ID: need('TEST_S3_ACCESS_KEY_ID'),
+    AWS_SECRET_ACCESS_KEY: need('TEST_S3_SECRET_ACCESS_KEY'),
+  };
+}
+
+function s3ClientFor(env: NodeJS.ProcessEnv): S3Client {
+  return new S3Client({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+  });
 }

@@ -4,12 +4,18 @@
  *  - an optional hold: the first attempt of one activity stops before or after its work and waits
  *    (heartbeating) until it is killed, cancelled, or `ms` have passed, so a test can crash or cancel
  *    the worker while that stage is in flight;
- *  - optional transient faults thrown by the adapters on their first calls.
- * Configured by the usual environment plus TEST_JOURNAL, TEST_HOLD and TEST_FAULTS (JSON).
+ *  - optional transient faults thrown by the adapters on their first calls;
+ *  - an optional write hold: the first write onto a key containing TEST_HOLD_WRITE stops inside
+ *    the write until the worker is killed (a `held` journal entry with activity `write`): for the
+ *    filesystem store between the temp write and the rename, for S3 with every part of a multipart
+ *    upload sent but the upload not completed.
+ * Configured by the usual environment plus TEST_JOURNAL, TEST_HOLD, TEST_FAULTS (JSON) and TEST_HOLD_WRITE.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import { CompleteMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
 import { createRefineryWorker } from '../../src/worker/create-worker';
@@ -36,6 +42,30 @@ const faults: FaultPlan = process.env.TEST_FAULTS ? JSON.parse(process.env.TEST_
 
 function journal(entry: Omit<JournalEntry, 'pid'>): void {
   if (journalFile) fs.appendFileSync(journalFile, JSON.stringify({ ...entry, pid: process.pid }) + '\n');
+}
+
+/**
+ * Stops the worker inside one write, once: the filesystem store writes a temp file and renames it
+ * over the target (held before the rename); the S3 store sends a large blob's parts and then
+ * completes the multipart upload (held before the completion).
+ */
+function holdWritesTo(text: string): void {
+  let held = false;
+  const holdHere = () => {
+    held = true;
+    journal({ activity: 'write', attempt: 0, phase: 'held', taskId: text });
+    return new Promise<never>(() => undefined);
+  };
+  const realRename = fsp.rename;
+  fsp.rename = (async (from: Parameters<typeof realRename>[0], to: Parameters<typeof realRename>[1]) => {
+    if (!held && String(to).includes(text) && !String(to).endsWith('.meta.json')) return holdHere();
+    return realRename(from, to);
+  }) as typeof fsp.rename;
+  const realSend = S3Client.prototype.send;
+  S3Client.prototype.send = function (this: S3Client, command: Parameters<S3Client['send']>[0], ...rest: unknown[]) {
+    if (!held && command instanceof CompleteMultipartUploadCommand && String(command.input.Key).includes(text)) return holdHere();
+    return (realSend as (...args: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof realSend;
 }
 
 async function holdHere(ctx: Context, activity: string, taskId?: string): Promise<void> {
@@ -71,6 +101,7 @@ function interceptor(ctx: Context): ActivityInboundCallsInterceptor {
 }
 
 async function main(): Promise<void> {
+  if (process.env.TEST_HOLD_WRITE) holdWritesTo(process.env.TEST_HOLD_WRITE);
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { component: 'test-worker' });
   const telemetry = await installWorkerTelemetry(config, logger);

@@ -1,17 +1,16 @@
 /**
  * An ImageStore on a local (or mounted) filesystem. Each blob lives at `<root>/<key>`, with its
- * content type and metadata in `<root>/<key>.meta.json` beside it.
+ * content type and metadata in `<root>/<key>.meta.json` beside it. Writes go to a temp file
+ * `.<name>~<hex>.tmp` beside the target and are renamed over it, so a reader never sees a torn blob;
+ * a process killed between the two leaves the temp file, which the removals below clean up.
  */
 import { randomBytes } from 'node:crypto';
+import { createReadStream, constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StorageUnavailableError } from '../../errors';
-import { BlobNotFoundError, type ImageStore, type PutOptions, type StoredObject } from './image-store';
-
-const META_SUFFIX = '.meta.json';
-const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
-/** Leaves room for the meta suffix and the temp-file decoration within the usual 255-byte name limit. */
-const MAX_SEGMENT_LENGTH = 200;
+import { StorageMisconfiguredError, StorageUnavailableError } from '../../errors';
+import { assertSafeKey, contentTypeFromKey, META_SUFFIX } from './image-keys';
+import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
 
 /** Errors after which the same operation may well succeed later (disk freed, fds released, NFS back). */
 const TRANSIENT_FS_CODES = new Set([
@@ -27,15 +26,6 @@ const TRANSIENT_FS_CODES = new Set([
   'ESTALE',
   'ENOMEM',
 ]);
-
-/** Used when a blob has no readable meta file (placed by hand, or a crash between the two renames). */
-const CONTENT_TYPE_BY_EXTENSION: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-};
 
 interface MetaFile {
   contentType: string;
@@ -79,6 +69,26 @@ export class FilesystemImageStore implements ImageStore {
     return { data, contentType: await this.readContentType(blobPath) };
   }
 
+  async open(key: string): Promise<OpenedBlob> {
+    const blobPath = this.pathFor(key);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(blobPath, 'r');
+    } catch (err) {
+      if (isAbsent(err)) throw new BlobNotFoundError(key);
+      throw toStorageError(err, `read ${key}`);
+    }
+    try {
+      const { size } = await handle.stat();
+      const contentType = await this.readContentType(blobPath);
+      // The stream owns the handle from here: it closes it when it ends or is destroyed.
+      return { stream: createReadStream('', { fd: handle }), contentType, size };
+    } catch (err) {
+      await handle.close();
+      throw toStorageError(err, `read ${key}`);
+    }
+  }
+
   async exists(key: string): Promise<boolean> {
     const blobPath = this.pathFor(key);
     try {
@@ -97,6 +107,7 @@ export class FilesystemImageStore implements ImageStore {
       try {
         if (await unlinkIfPresent(blobPath)) removed++;
         await unlinkIfPresent(blobPath + META_SUFFIX);
+        await removeTempFilesOf(blobPath);
         await this.pruneEmptyDirectories(path.dirname(blobPath));
       } catch (err) {
         throw toStorageError(err, `remove ${keys[i]}`);
@@ -104,6 +115,55 @@ export class FilesystemImageStore implements ImageStore {
     }
     return removed;
   }
+
+  async removePartialWrites(keys: string[]): Promise<void> {
+    const blobPaths = keys.map((key) => this.pathFor(key));
+    for (const [i, blobPath] of blobPaths.entries()) {
+      try {
+        await removeTempFilesOf(blobPath);
+        await this.pruneEmptyDirectories(path.dirname(blobPath));
+      } catch (err) {
+        throw toStorageError(err, `remove partial writes of ${keys[i]}`);
+      }
+    }
+  }
+
+  async removePrefix(prefix: string): Promise<void> {
+    const dir = this.pathFor(prefix);
+    try {
+      // The folder, temp files and all: whatever a writer killed at any moment left in it.
+      await fs.rm(dir, { recursive: true, force: true });
+      await this.pruneEmptyDirectories(path.dirname(dir));
+    } catch (err) {
+      throw toStorageError(err, `remove ${prefix}/`);
+    }
+  }
+
+  keyOfPath(blobPath: string): string | undefined {
+    const relative = path.relative(this.root, blobPath);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+    const key = relative.split(path.sep).join('/');
+    try {
+      assertSafeKey(key);
+      return key;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async verify(): Promise<void> {
+    try {
+      await fs.mkdir(this.root, { recursive: true });
+      await fs.access(this.root, fsConstants.R_OK | fsConstants.W_OK);
+    } catch (err) {
+      if (hasCode(err, 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST')) {
+        throw new StorageMisconfiguredError(`image store root ${this.root} is not a writable folder`, ['IMAGE_STORE_ROOT'], { cause: err });
+      }
+      throw toStorageError(err, `open its root ${this.root}`);
+    }
+  }
+
+  async close(): Promise<void> {}
 
   describe(key: string): StoredObject {
     return { key, path: this.pathFor(key), url: `${this.publicBaseUrl}/${key}` };
@@ -125,7 +185,7 @@ export class FilesystemImageStore implements ImageStore {
     } catch (err) {
       if (!isAbsent(err) && !(err instanceof SyntaxError)) throw toStorageError(err, `read metadata of ${blobPath}`);
     }
-    return CONTENT_TYPE_BY_EXTENSION[path.extname(blobPath).toLowerCase()] ?? 'application/octet-stream';
+    return contentTypeFromKey(blobPath);
   }
 
   /** Keeps the tree tidy after removals: walks up from `dir`, deleting empty folders, never the root. */
@@ -140,19 +200,6 @@ export class FilesystemImageStore implements ImageStore {
       }
     }
   }
-}
-
-/** Keys are `/`-separated relative paths of plain segments; anything else is a caller bug. */
-export function assertSafeKey(key: string): void {
-  const segments = typeof key === 'string' ? key.split('/') : [];
-  const valid =
-    segments.length > 0 &&
-    segments.every(
-      (s) => SAFE_SEGMENT.test(s) && s !== '.' && s !== '..' && s.length <= MAX_SEGMENT_LENGTH,
-    ) &&
-    // The meta suffix is reserved so a blob can never overwrite another blob's metadata.
-    !key.endsWith(META_SUFFIX);
-  if (!valid) throw new Error(`invalid image key ${JSON.stringify(key)}`);
 }
 
 /**
@@ -190,6 +237,22 @@ async function openTempFile(dir: string, tempPath: string): Promise<fs.FileHandl
       if (!hasCode(err, 'ENOENT') || attempt >= 3) throw err;
     }
   }
+}
+
+/** Temp files of `.<name>~<hex>.tmp` for the blob and for its meta file (see writeFileAtomically). */
+async function removeTempFilesOf(blobPath: string): Promise<void> {
+  const dir = path.dirname(blobPath);
+  const name = path.basename(blobPath);
+  const prefixes = [`.${name}~`, `.${name}${META_SUFFIX}~`];
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch (err) {
+    if (isAbsent(err)) return;
+    throw err;
+  }
+  const temps = entries.filter((entry) => entry.endsWith('.tmp') && prefixes.some((p) => entry.startsWith(p)));
+  await Promise.all(temps.map((entry) => unlinkIfPresent(path.join(dir, entry))));
 }
 
 /** Makes the renames themselves durable; best effort where directories cannot be fsynced. */

@@ -1,8 +1,10 @@
 /** Where image blobs live: staged originals and refinements, and the published refined images. */
+import type { Readable } from 'node:stream';
+
 export interface StoredObject {
   /** Store-relative key, e.g. `refined/<userId>/<taskId>.png`. */
   key: string;
-  /** Where the store keeps it (a filesystem path for the filesystem store). */
+  /** Where the store keeps it: a filesystem path, or `s3://<bucket>/<prefix><key>`. */
   path: string;
   /** Public URL built from the configured base URL. */
   url: string;
@@ -14,15 +16,46 @@ export interface PutOptions {
   metadata?: Record<string, unknown>;
 }
 
+/** A stored blob as a stream, for serving it without holding it in memory. */
+export interface OpenedBlob {
+  stream: Readable;
+  contentType: string;
+  /** Bytes, when the store knows them up front. */
+  size?: number;
+}
+
 export interface ImageStore {
   /** Writes atomically: a reader sees the old blob or the whole new one, never a torn write. Overwrites. */
   put(key: string, data: Buffer, options: PutOptions): Promise<StoredObject>;
   /** Throws `BlobNotFoundError` when the key is absent. */
   get(key: string): Promise<{ data: Buffer; contentType: string }>;
+  /** Like `get`, streamed. Throws `BlobNotFoundError` when the key is absent. */
+  open(key: string): Promise<OpenedBlob>;
   exists(key: string): Promise<boolean>;
-  /** Removes the blob and its metadata; absent keys are fine. Returns how many blobs were removed. */
+  /**
+   * Removes the blobs, their metadata and whatever an interrupted write of either left behind (temp
+   * files, unfinished multipart uploads); absent keys are fine. Returns how many blobs were removed.
+   */
   remove(keys: string[]): Promise<number>;
+  /**
+   * Removes only what interrupted writes of these keys left behind, keeping committed blobs: what a
+   * completed refinement runs on its published image, whose store stage may have been killed mid-write.
+   */
+  removePartialWrites(keys: string[]): Promise<void>;
+  /** Removes everything under `<prefix>/` (a folder-like key prefix such as `staging/<taskId>`), partial writes included. */
+  removePrefix(prefix: string): Promise<void>;
   describe(key: string): StoredObject;
+  /** The key a `StoredObject.path` of this store stands for; undefined when it is not one of this store's. */
+  keyOfPath(path: string): string | undefined;
+  /**
+   * Start-up check: resolves when the store is usable; `StorageMisconfiguredError` when a setting is
+   * wrong (no such bucket, access denied), `StorageUnavailableError` when it is only unreachable.
+   */
+  verify(): Promise<void>;
+  /** A URL that fetches the blob straight from the store for `expiresInSeconds`; only stores that have them. */
+  presignedGetUrl?(key: string, expiresInSeconds: number): Promise<string>;
+  /** Releases connections. */
+  close(): Promise<void>;
 }
 
 export class BlobNotFoundError extends Error {

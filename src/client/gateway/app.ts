@@ -149,7 +149,7 @@ function createContext(deps: GatewayDeps): GatewayContext {
     statusCache,
     admission,
     signer,
-    views: new Views(signer, config.imageStore.root, config.imageStore.publicBaseUrl),
+    views: new Views(signer, deps.imageStore, config.imageStore.publicBaseUrl),
   };
 }
 

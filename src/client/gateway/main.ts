@@ -1,5 +1,6 @@
 /** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
 import { openAdapters } from '../../adapters';
+import { waitForImageStore } from '../../adapters/image-store';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logging';
 import { exitOnStartupError } from '../../observability/startup-errors';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const tracing = startTracing(config.observability, 'refinery-gateway');
   const temporal = await connectTemporalClient(config);
   const adapters = await openAdapters(config, logger);
+  // A wrong store setting stops the gateway here, naming it; an unreachable store is waited for.
+  await waitForImageStore(adapters.imageStore, logger);
   const db = await openGatewayDatabase(config.database);
   const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies: config.stagePolicies });
   const app = await buildGateway({ config, temporal, refinements, imageStore: adapters.imageStore, conceptStore: adapters.conceptStore, db, logger });

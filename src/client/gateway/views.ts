@@ -1,7 +1,7 @@
 /** What the API answers: the workflow's progress and the stored concept, with freshly signed image URLs. */
-import path from 'node:path';
 import { uploadKey } from '../../activities/blob-keys';
 import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
+import type { ImageStore } from '../../adapters/image-store/image-store';
 import type { RefinementProgress } from '../../workflows/types';
 import type { OwnershipRow } from './ownership';
 import type { RefinementView } from './schemas';
@@ -30,8 +30,8 @@ function requestOf(row: OwnershipRow) {
 export class Views {
   constructor(
     private readonly signer: UrlSigner,
-    /** The image store's root: stored paths are turned back into store keys relative to it. */
-    private readonly imageStoreRoot: string,
+    /** Turns stored paths back into store keys. */
+    private readonly imageStore: Pick<ImageStore, 'keyOfPath'>,
     private readonly publicBaseUrl: string,
   ) {}
 
@@ -109,8 +109,7 @@ export class Views {
    * gets signed. Found from the stored file path, or failing that from the URL under the public base.
    */
   private signedImageUrl(imagePath: string, imageUrl: string) {
-    const relative = path.relative(this.imageStoreRoot, imagePath);
-    let key = !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : undefined;
+    let key = this.imageStore.keyOfPath(imagePath);
     if (!key && imageUrl.startsWith(this.publicBaseUrl + '/')) key = decodeURI(imageUrl.slice(this.publicBaseUrl.length + 1));
     if (!key) return { url: imageUrl, expiresAt: new Date(8.64e15) };
     return this.signer.sign(key);

@@ -1,0 +1,41 @@
+/**
+ * The rules every image store applies to keys: `/`-separated relative paths of plain segments. They
+ * keep a key from escaping a filesystem root, and make keys portable between the stores (an S3 key
+ * allowed here is also a valid file path, and the reverse).
+ */
+export const META_SUFFIX = '.meta.json';
+const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+/** Leaves room for the meta suffix and the temp-file decoration within the usual 255-byte name limit. */
+const MAX_SEGMENT_LENGTH = 200;
+
+export class InvalidImageKeyError extends Error {
+  constructor(readonly key: unknown) {
+    super(`invalid image key ${JSON.stringify(key)}`);
+    this.name = 'InvalidImageKeyError';
+  }
+}
+
+/** Anything else is a caller bug (or a forged URL): throws InvalidImageKeyError. */
+export function assertSafeKey(key: string): void {
+  const segments = typeof key === 'string' ? key.split('/') : [];
+  const valid =
+    segments.length > 0 &&
+    segments.every((s) => SAFE_SEGMENT.test(s) && s !== '.' && s !== '..' && s.length <= MAX_SEGMENT_LENGTH) &&
+    // The meta suffix is reserved so a blob can never overwrite another blob's metadata.
+    !key.endsWith(META_SUFFIX);
+  if (!valid) throw new InvalidImageKeyError(key);
+}
+
+/** Used when a blob's metadata cannot be read (placed by hand, or a crash between the two writes). */
+const CONTENT_TYPE_BY_EXTENSION: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
+
+export function contentTypeFromKey(key: string): string {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(key)?.[1]?.toLowerCase();
+  return (extension && CONTENT_TYPE_BY_EXTENSION[extension]) ?? 'application/octet-stream';
+}

@@ -1,0 +1,276 @@
+/**
+ * An ImageStore on the S3 API (AWS S3, SeaweedFS, MinIO, Garage, Cloudflare R2). Each blob is the
+ * object `<prefix>/<key>`; its metadata is the sidecar object `<prefix>/<key>.meta.json`, as in the
+ * filesystem store. A sidecar rather than S3 user metadata because user metadata is capped at 2 KB
+ * per object and must be header-safe ASCII, while a refinement's metadata holds prompts and
+ * descriptions of any script and length; the sidecar also reads the same in both stores. The blob's
+ * content type is its own Content-Type, so reading a blob needs one request.
+ *
+ * A PUT replaces an object whole, so a reader never sees a torn blob. Large blobs go up as multipart
+ * uploads (lib-storage), which S3 keeps, invisible, until completed or aborted: a worker killed mid-
+ * upload leaves one behind, so the removals abort the unfinished uploads of their keys too.
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
+import { assertSafeKey, META_SUFFIX } from './image-keys';
+import { toS3StoreError } from './s3-errors';
+
+export interface S3ImageStoreOptions {
+  bucket: string;
+  /** Key prefix without slashes at either end; '' for the bucket's root. */
+  prefix: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  publicBaseUrl: string;
+  /** Unset: the standard AWS chain (environment, shared profiles, SSO, container and instance roles). */
+  credentials?: S3ClientConfig['credentials'];
+  /** Multipart part size; S3's minimum is 5 MiB. */
+  partSizeBytes?: number;
+}
+
+/** 8 MiB parts, two in flight: the parts are views of the caller's buffer, not copies. */
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const QUEUE_SIZE = 2;
+/** DeleteObjects takes at most this many keys per request. */
+const DELETE_BATCH = 1000;
+
+export class S3ImageStore implements ImageStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  /** `<prefix>/`, or '' */
+  private readonly keyPrefix: string;
+  private readonly publicBaseUrl: string;
+  private readonly partSize: number;
+  private readonly settings: { endpoint?: string; forcePathStyle: boolean };
+
+  constructor(options: S3ImageStoreOptions) {
+    this.bucket = options.bucket;
+    this.keyPrefix = options.prefix ? `${options.prefix}/` : '';
+    this.publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+    this.partSize = options.partSizeBytes ?? DEFAULT_PART_SIZE;
+    this.settings = { endpoint: options.endpoint, forcePathStyle: options.forcePathStyle };
+    this.client = new S3Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle,
+      credentials: options.credentials,
+      // Temporal retries the stage with its own backoff; the SDK's few quick retries absorb blips.
+      maxAttempts: 3,
+      // A dead server must fail the call in seconds, not hang the attempt until its heartbeat timeout.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+      // Checksums only where the API requires them: several S3-compatible servers reject the newer
+      // default (flexible checksums on every request).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  async put(key: string, data: Buffer, options: PutOptions): Promise<StoredObject> {
+    const objectKey = this.objectKey(key);
+    // Serialise before any request so a bad metadata value cannot leave half a put behind.
+    const meta = Buffer.from(JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }, null, 2));
+    await this.call(`store ${key}`, async () => {
+      // Meta first: once the blob (the thing `exists`/`get` look at) appears, its meta is already there.
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: objectKey + META_SUFFIX, Body: meta, ContentType: 'application/json' }),
+      );
+      // One PUT below the part size, a multipart upload above it; a failed multipart upload is aborted.
+      await new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: objectKey, Body: data, ContentType: options.contentType },
+        partSize: this.partSize,
+        queueSize: QUEUE_SIZE,
+        leavePartsOnError: false,
+      }).done();
+    });
+    return this.describe(key);
+  }
+
+  async get(key: string): Promise<{ data: Buffer; contentType: string }> {
+    const blob = await this.open(key);
+    const data = await this.call(`read ${key}`, () => readAll(blob.stream, blob.size));
+    return { data, contentType: blob.contentType };
+  }
+
+  async open(key: string): Promise<OpenedBlob> {
+    const objectKey = this.objectKey(key);
+    const answer = await this.call(`read ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey })), key);
+    if (!(answer.Body instanceof Readable)) throw new Error(`S3 answered ${key} without a readable body`);
+    return { stream: answer.Body, contentType: answer.ContentType ?? 'application/octet-stream', size: answer.ContentLength };
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const objectKey = this.objectKey(key);
+    try {
+      await this.call(`check ${key}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey })), key);
+      return true;
+    } catch (err) {
+      if (err instanceof BlobNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  async remove(keys: string[]): Promise<number> {
+    // Validate every key up front so a bad one in the middle does not leave a partial removal.
+    const objectKeys = keys.map((key) => this.objectKey(key));
+    if (objectKeys.length === 0) return 0;
+    // DeleteObjects reports absent keys as deleted too, so look first to count what was there.
+    const present = await Promise.all(keys.map((key) => this.exists(key)));
+    await this.call(`remove ${keys.join(', ')}`, async () => {
+      await this.deleteObjects(objectKeys.flatMap((k) => [k, k + META_SUFFIX]));
+      await this.abortUploads(objectKeys);
+    });
+    return present.filter(Boolean).length;
+  }
+
+  async removePartialWrites(keys: string[]): Promise<void> {
+    const objectKeys = keys.map((key) => this.objectKey(key));
+    await this.call(`remove partial writes of ${keys.join(', ')}`, () => this.abortUploads(objectKeys));
+  }
+
+  async removePrefix(prefix: string): Promise<void> {
+    const objectPrefix = `${this.objectKey(prefix)}/`;
+    await this.call(`remove ${prefix}/`, async () => {
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: objectPrefix, ContinuationToken: token }),
+        );
+        await this.deleteObjects((page.Contents ?? []).map((o) => o.Key!).filter(Boolean));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      await this.abortUploadsUnder(objectPrefix, () => true);
+    });
+  }
+
+  describe(key: string): StoredObject {
+    return { key, path: `s3://${this.bucket}/${this.objectKey(key)}`, url: `${this.publicBaseUrl}/${key}` };
+  }
+
+  keyOfPath(path: string): string | undefined {
+    const base = `s3://${this.bucket}/${this.keyPrefix}`;
+    if (!path.startsWith(base)) return undefined;
+    const key = path.slice(base.length);
+    try {
+      assertSafeKey(key);
+      return key;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The bucket exists and these credentials may read, write and delete under the prefix: a probe
+   * object is written and removed, so a read-only key is caught at start-up, not at the first store.
+   */
+  async verify(): Promise<void> {
+    await this.call('reach the bucket', async () => {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      const probe = `${this.keyPrefix}.refinery-startup-check-${randomUUID()}`;
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: probe, Body: 'ok', ContentType: 'text/plain' }));
+      await this.deleteObjects([probe]);
+    });
+  }
+
+  async presignedGetUrl(key: string, expiresInSeconds: number): Promise<string> {
+    const objectKey = this.objectKey(key);
+    return this.call(`sign a link to ${key}`, () =>
+      getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }), { expiresIn: Math.max(1, expiresInSeconds) }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private objectKey(key: string): string {
+    assertSafeKey(key);
+    return this.keyPrefix + key;
+  }
+
+  private async deleteObjects(objectKeys: string[]): Promise<void> {
+    for (let i = 0; i < objectKeys.length; i += DELETE_BATCH) {
+      const batch = objectKeys.slice(i, i + DELETE_BATCH);
+      const answer = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      // A multi-delete answers 200 with per-key errors: surface the first (absent keys are not errors).
+      const failed = answer.Errors?.find((e) => e.Code !== 'NoSuchKey');
+      if (failed) throw Object.assign(new Error(`could not delete ${failed.Key}: ${failed.Code} ${failed.Message ?? ''}`), { name: failed.Code ?? 'DeleteFailed' });
+    }
+  }
+
+  /** Aborts the unfinished multipart uploads of exactly these objects and of their sidecars. */
+  private async abortUploads(objectKeys: string[]): Promise<void> {
+    for (const objectKey of objectKeys) {
+      await this.abortUploadsUnder(objectKey, (k) => k === objectKey || k === objectKey + META_SUFFIX);
+    }
+  }
+
+  private async abortUploadsUnder(prefix: string, matches: (objectKey: string) => boolean): Promise<void> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !matches(upload.Key)) continue;
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId })).catch((err) => {
+          // Aborted meanwhile by another cleanup: that is the goal reached.
+          if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;
+        });
+      }
+      if (!page.IsTruncated) return;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Runs an S3 call, turning its failures into the store's typed errors. */
+  private async call<T>(action: string, run: () => Promise<T>, key?: string): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw toS3StoreError(err, { action, key, bucket: this.bucket, ...this.settings });
+    }
+  }
+}
+
+/**
+ * Reads a body into one buffer: preallocated when the length is known, so the image is held once,
+ * as `fs.readFile` holds it in the filesystem store.
+ */
+async function readAll(stream: Readable, length?: number): Promise<Buffer> {
+  if (length === undefined) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+  const data = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for await (const chunk of stream) {
+    const bytes = chunk as Buffer;
+    if (offset + bytes.length > length) throw Object.assign(new Error('S3 sent more bytes than its Content-Length'), { code: 'ECONNRESET' });
+    bytes.copy(data, offset);
+    offset += bytes.length;
+  }
+  if (offset !== length) throw Object.assign(new Error(`S3 body ended after ${offset} of ${length} bytes`), { code: 'ECONNRESET' });
+  return data;
+}
