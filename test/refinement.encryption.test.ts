@@ -99,7 +99,8 @@ describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
     for (const header of raw.payloads.filter(isTraceContext)) {
       const carrier = JSON.parse(Buffer.from(header.payload.data ?? new Uint8Array()).toString('utf8')) as Record<string, string>;
       expect(Object.keys(carrier).filter((k) => k !== 'traceparent' && k !== 'tracestate')).toEqual([]);
-      expect(carrier.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      // Empty when no span was active (tracing is off here); otherwise ids only.
+      if (carrier.traceparent !== undefined) expect(carrier.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
     }
     // What stays in clear: the search attributes (a user id and a stage name, by design).
     const attributes = raw.payloads.filter((p) => /searchAttributes/i.test(p.path));

@@ -62,7 +62,7 @@ describe.each(temporalServers())('gateway refinements on the $name', ({ kind, ad
     const listed = (await (await gateway.fetch('/v1/refinements?limit=100', { token })).json()) as any;
     const item = listed.items.find((i: any) => i.taskId === taskId);
     expect(item).toMatchObject({ refinementPrompt: request(url).refinementPrompt, conceptId: view.conceptId });
-    expect(item.thumbnailUrl).toMatch(new RegExp(`^${gateway.origin}/images/refined/alice/${taskId}\\.png\\?expires=`));
+    expect(item.thumbnailUrl).toMatch(new RegExp(`^${gateway.origin}/images/refined/${alice}/${taskId}\\.png\\?expires=`));
     expect((await fetch(item.thumbnailUrl)).status).toBe(200);
 
     const conceptResponse = await gateway.fetch(`/v1/concepts/${view.conceptId}`, { token });
