@@ -4,6 +4,8 @@
  * capped per worker). Adapters come from the configuration; the workflow from a prebuilt bundle when
  * there is one (bundling takes seconds, and a restarted worker should not wait for it).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
@@ -31,9 +33,13 @@ export async function createRefineryWorker(
   config: Config,
   { logger, extra, decorateAdapters = (a) => a }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
-  const adapters = decorateAdapters(await openAdapters(config, logger));
-  const client = await connectTemporalClient(config);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  // Independent of each other: done at once, since a restarted worker's start-up delays crash recovery.
+  const [opened, client, connection] = await Promise.all([
+    openAdapters(config, logger),
+    connectTemporalClient(config),
+    NativeConnection.connect(temporalConnectionOptions(config)),
+  ]);
+  const adapters = decorateAdapters(opened);
 
   const reportAttempt = async (workflowId: string, report: StageAttemptReport) => {
     try {
@@ -55,23 +61,21 @@ export async function createRefineryWorker(
     ...extra,
   };
   const { refineConceptImage, ...cheapStages } = activities;
-  const main = await Worker.create({
+  const mainWorker = Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
     stickyQueueScheduleToStartTimeout: config.worker.stickyTimeoutMs,
-    ...(config.worker.workflowBundlePath
-      ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowCode(config.worker.workflowBundlePath),
     activities: cheapStages,
   });
-  const provider = await Worker.create({
+  const providerWorker = Worker.create({
     ...common,
     taskQueue: providerTaskQueue(config.temporal.taskQueue),
     activities: { refineConceptImage },
     maxConcurrentActivityTaskExecutions: config.provider.maxConcurrentCalls,
     ...(config.provider.ratePerSecond ? { maxTaskQueueActivitiesPerSecond: config.provider.ratePerSecond } : {}),
   });
-  const workers = [main, provider];
+  const workers = await Promise.all([mainWorker, providerWorker]);
   return {
     workers,
     run: async () => {
@@ -85,4 +89,14 @@ export async function createRefineryWorker(
     },
     shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
   };
+}
+
+/**
+ * The configured bundle, else the one `npm run build` prebuilt beside the compiled worker
+ * (dist/workflow-bundle.js, made from the same sources in the same build), else bundle at start.
+ */
+function workflowCode(configured: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const prebuilt = path.join(__dirname, '..', 'workflow-bundle.js');
+  const codePath = configured ?? (fs.existsSync(prebuilt) ? prebuilt : undefined);
+  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../workflows') };
 }

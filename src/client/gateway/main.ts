@@ -1,4 +1,5 @@
 /** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
+import '../../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import { openAdapters } from '../../adapters';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../logging';
