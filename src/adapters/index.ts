@@ -8,6 +8,7 @@ import { OpenAiImagesProvider } from './concept-service/openai-images-provider';
 import type { ProviderHttpSettings } from './concept-service/provider-http';
 import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
+import { LazyConceptStore } from './concept-store/lazy-concept-store';
 import { FilesystemImageStore } from './image-store/filesystem-image-store';
 import type { ImageStore } from './image-store/image-store';
 
@@ -20,7 +21,12 @@ export interface Adapters {
 
 export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
   const imageStore = new FilesystemImageStore(config.imageStore);
-  const conceptStore = await openConceptStore(config.database, { log: knexLogger(logger) });
+  // Connected and migrated in the background: a process started while the database is down still
+  // serves everything that does not need it (see lazy-concept-store.ts).
+  const conceptStore = new LazyConceptStore({
+    open: () => openConceptStore(config.database, { log: knexLogger(logger) }),
+    logger: logger.child({ component: 'concept-store' }),
+  });
   return {
     imageStore,
     conceptStore,

@@ -34,6 +34,8 @@ export interface StackOptions {
 export interface WorkerOptions {
   hold?: HoldPlan;
   faults?: FaultPlan;
+  /** Settings of this worker only (e.g. a DATABASE_URL through a proxy). */
+  env?: Record<string, string>;
 }
 
 let counter = 0;
@@ -84,6 +86,7 @@ export class TestStack {
       ...this.env,
       ...(options.hold ? { TEST_HOLD: JSON.stringify(options.hold) } : {}),
       ...(options.faults ? { TEST_FAULTS: JSON.stringify(options.faults) } : {}),
+      ...options.env,
     };
     const worker = await WorkerHandle.start(env, path.join(this.dir, `worker-${this.workers.length + 1}.log`));
     this.workers.push(worker);
