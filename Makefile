@@ -1,12 +1,30 @@
-# The two commands of the README. Both install what they need first (npm packages, the temporal CLI).
-.PHONY: start test bundle
+# The two commands of the README. Both provide what they need first: Node 24 (scripts/ensure-node.sh,
+# cached per machine), npm packages installed for that Node, the compiled build, the temporal CLI.
+.PHONY: start test build
 
-start: node_modules
+# Node 24 first on PATH for every recipe (npm and npx included), and native modules (better-sqlite3)
+# compiled against its headers.
+NODE_BIN := $(shell bash scripts/ensure-node.sh)
+ifeq ($(NODE_BIN),)
+$(error scripts/ensure-node.sh could not provide Node 24; see its message above)
+endif
+export PATH := $(NODE_BIN):$(PATH)
+export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
+
+# node_modules is stamped with the Node ABI it was installed for: a checkout installed by another
+# Node (better-sqlite3 is a native module) has no stamp of this ABI and is installed afresh.
+NODE_ABI := $(shell PATH="$(PATH)" node -p process.versions.modules)
+DEPS := node_modules/.installed-for-abi-$(NODE_ABI)
+
+start: $(DEPS)
 	bash scripts/start-local-stack.sh
 
-test: node_modules
+test: $(DEPS)
 	npm test
 
-node_modules: package.json package-lock.json
+build: $(DEPS)
+	node scripts/build.js --if-stale
+
+$(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
-	@touch node_modules
+	@touch $@
