@@ -120,6 +120,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every variable this module reads: the deployment files are checked against it (test/deploy). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string };
   database: { kind: 'postgres'; url: string } | { kind: 'sqlite'; file: string };
@@ -155,7 +158,7 @@ export interface GatewayConfig {
 
 /**
  * Local development only: a fresh checkout runs (and `refinery token` mints JWTs) without any
- * setup. They are public, so loadConfig refuses them when NODE_ENV=production.
+ * setup. They are public, so loadConfig refuses them in production and on a non-loopback gateway.
  */
 export const DEV_JWT_SECRET = 'refinery-local-development-jwt-secret-not-for-production';
 export const DEV_URL_SIGNING_SECRET = 'refinery-local-development-url-signing-secret-not-for-production';
@@ -180,13 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production') {
-    const missing = [
-      !e.JWT_SECRET && !e.JWT_JWKS_URL && 'JWT_SECRET or JWT_JWKS_URL',
-      !e.URL_SIGNING_SECRET && 'URL_SIGNING_SECRET',
-    ].filter(Boolean);
-    if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set in production`);
-  }
+  refusePublicSecrets(e);
   const publicBaseUrl = e.PUBLIC_IMAGE_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}/images`;
   // The server refuses to schedule an activity whose backoff could never grow: catch it here, not mid-run.
   const stagePolicies = e.REFINERY_STAGE_POLICIES as StagePolicyOverrides;
@@ -245,6 +242,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * Fail closed: the development secrets are public (they are in this file), so they are refused in
+ * production and whenever the gateway listens on anything but loopback, whatever NODE_ENV says; a
+ * gateway reachable from other hosts must have secrets of its own.
+ */
+function refusePublicSecrets(e: z.infer<typeof envSchema>): void {
+  const exposed = !isLoopbackHost(e.GATEWAY_HOST);
+  if (e.NODE_ENV !== 'production' && !exposed) return;
+  const jwtPublic = !e.JWT_JWKS_URL && (!e.JWT_SECRET || e.JWT_SECRET === DEV_JWT_SECRET);
+  const signingPublic = !e.URL_SIGNING_SECRET || e.URL_SIGNING_SECRET === DEV_URL_SIGNING_SECRET;
+  const missing = [jwtPublic && 'JWT_SECRET (or JWT_JWKS_URL)', signingPublic && 'URL_SIGNING_SECRET'].filter(Boolean);
+  if (missing.length === 0) return;
+  const why = exposed ? `GATEWAY_HOST=${e.GATEWAY_HOST} is not a loopback address` : 'NODE_ENV=production';
+  throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set to a secret of your own (not the public development one): ${why}`);
+}
+
+/** 127.0.0.0/8, ::1 and localhost; anything else (0.0.0.0, ::, a host name or address) is reachable from elsewhere. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** A remote provider without its key would fail every refinement at its first call: refuse to start instead. */
