@@ -93,6 +93,13 @@ const envSchema = z.object({
   WORKER_STICKY_TIMEOUT_MS: int(100).default(3_000),
   /** A workflow bundle made by `npm run bundle`; without one the worker bundles at start (seconds). */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+
+  // --- Worker health endpoint (src/worker/health-server.ts) ---
+  /** Port of the worker's /livez and /readyz; unset: no endpoint. */
+  WORKER_HEALTH_PORT: int(0).max(65535).optional(),
+  /** Where it listens: loopback suits a container HEALTHCHECK; 0.0.0.0 lets an orchestrator probe it. */
+  WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
+
   GATEWAY_PORT: int(0).max(65535).default(8080),
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   /** HS256 secret for user JWTs. Unset with no JWKS URL: the local dev secret (refused in production). */
@@ -138,7 +145,13 @@ export interface Config {
     maxResponseBytes: number;
   };
   stagePolicies: StagePolicyOverrides;
-  worker: { shutdownGraceMs: number; stickyTimeoutMs: number; workflowBundlePath?: string };
+  worker: {
+    shutdownGraceMs: number;
+    stickyTimeoutMs: number;
+    workflowBundlePath?: string;
+    /** The health endpoint, when WORKER_HEALTH_PORT is set. */
+    health?: { port: number; host: string };
+  };
   gateway: GatewayConfig;
   logLevel: string;
 }
@@ -222,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
       stickyTimeoutMs: e.WORKER_STICKY_TIMEOUT_MS,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      health: e.WORKER_HEALTH_PORT === undefined ? undefined : { port: e.WORKER_HEALTH_PORT, host: e.WORKER_HEALTH_HOST },
     },
     gateway: {
       port: e.GATEWAY_PORT,

@@ -12,6 +12,7 @@ import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
 import type { Config } from '../config';
 import { connectTemporalClient, temporalConnectionOptions, temporalDataConverter } from '../temporal/connection';
+import { startHealthServer } from './health-server';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
 export interface RefineryWorker {
@@ -76,12 +77,27 @@ export async function createRefineryWorker(
     ...(config.provider.ratePerSecond ? { maxTaskQueueActivitiesPerSecond: config.provider.ratePerSecond } : {}),
   });
   const workers = await Promise.all([mainWorker, providerWorker]);
+  const health = config.worker.health
+    ? await startHealthServer(
+        {
+          live: () => workers.every((w) => w.getState() === 'RUNNING'),
+          readiness: {
+            temporal: () => client.workflowService.getSystemInfo({}),
+            database: () => adapters.conceptStore.ping(),
+            // A lookup of a key that never exists: a real round trip to the store, nothing written.
+            imageStore: () => adapters.imageStore.exists(`staging/health-probe/${process.pid}`),
+          },
+        },
+        config.worker.health,
+      )
+    : undefined;
   return {
     workers,
     run: async () => {
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
         await adapters.close();
         await connection.close();
         await client.connection.close();
