@@ -171,7 +171,7 @@ export interface GatewayConfig {
 
 /**
  * Local development only: a fresh checkout runs (and `refinery token` mints JWTs) without any
- * setup. They are public, so loadConfig refuses them in production and on a non-loopback gateway.
+ * setup. They are public, so loadGatewayConfig refuses them in production and off loopback.
  */
 export const DEV_JWT_SECRET = 'refinery-local-development-jwt-secret-not-for-production';
 export const DEV_URL_SIGNING_SECRET = 'refinery-local-development-url-signing-secret-not-for-production';
@@ -196,7 +196,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
-  refusePublicSecrets(e);
   const publicBaseUrl = e.PUBLIC_IMAGE_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}/images`;
   // The server refuses to schedule an activity whose backoff could never grow: catch it here, not mid-run.
   const stagePolicies = e.REFINERY_STAGE_POLICIES as StagePolicyOverrides;
@@ -259,18 +258,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
- * Fail closed: the development secrets are public (they are in this file), so they are refused in
- * production and whenever the gateway listens on anything but loopback, whatever NODE_ENV says; a
- * gateway reachable from other hosts must have secrets of its own.
+ * The gateway's configuration: loadConfig, then fail closed. The development secrets are public
+ * (they are in this file), so the gateway refuses them in production and whenever it listens on
+ * anything but loopback, whatever NODE_ENV says. Only the gateway holds these secrets: the worker
+ * and the CLI's admin commands load their configuration without them.
  */
-function refusePublicSecrets(e: z.infer<typeof envSchema>): void {
-  const exposed = !isLoopbackHost(e.GATEWAY_HOST);
-  if (e.NODE_ENV !== 'production' && !exposed) return;
-  const jwtPublic = !e.JWT_JWKS_URL && (!e.JWT_SECRET || e.JWT_SECRET === DEV_JWT_SECRET);
-  const signingPublic = !e.URL_SIGNING_SECRET || e.URL_SIGNING_SECRET === DEV_URL_SIGNING_SECRET;
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = loadConfig(env);
+  const { host, auth, urlSigningSecret } = config.gateway;
+  const exposed = !isLoopbackHost(host);
+  if (env.NODE_ENV !== 'production' && !exposed) return config;
+  const jwtPublic = !auth.jwksUrl && auth.jwtSecret === DEV_JWT_SECRET;
+  const signingPublic = urlSigningSecret === DEV_URL_SIGNING_SECRET;
   const missing = [jwtPublic && 'JWT_SECRET (or JWT_JWKS_URL)', signingPublic && 'URL_SIGNING_SECRET'].filter(Boolean);
-  if (missing.length === 0) return;
-  const why = exposed ? `GATEWAY_HOST=${e.GATEWAY_HOST} is not a loopback address` : 'NODE_ENV=production';
+  if (missing.length === 0) return config;
+  const why = exposed ? `GATEWAY_HOST=${host} is not a loopback address` : 'NODE_ENV=production';
   throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set to a secret of your own (not the public development one): ${why}`);
 }
 

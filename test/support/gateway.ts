@@ -1,7 +1,7 @@
 /** A real gateway on 127.0.0.1 for a TestStack: same Temporal task queue, image store and database. */
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
-import { loadConfig, type Config } from '../../src/config';
+import { loadGatewayConfig, type Config } from '../../src/config';
 import { FilesystemImageStore } from '../../src/adapters/image-store/filesystem-image-store';
 import { ApiKeys } from '../../src/client/gateway/api-keys';
 import { buildGateway } from '../../src/client/gateway/app';
@@ -21,7 +21,7 @@ export class TestGateway {
 
   static async start(stack: TestStack, env: Record<string, string> = {}): Promise<TestGateway> {
     const port = await freePort();
-    const config = loadConfig({
+    const config = loadGatewayConfig({
       ...stack.env,
       GATEWAY_PORT: String(port),
       GATEWAY_HOST: '127.0.0.1',

@@ -1,7 +1,7 @@
 /** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
 import '../../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import { openAdapters } from '../../adapters';
-import { loadConfig } from '../../config';
+import { loadGatewayConfig } from '../../config';
 import { createLogger } from '../../logging';
 import { connectTemporalClient } from '../../temporal/connection';
 import { RefinementClient } from '../refinements';
@@ -9,7 +9,7 @@ import { buildGateway } from './app';
 import { openGatewayDatabase } from './database';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadGatewayConfig();
   const logger = createLogger(config.logLevel, { component: 'gateway' });
   const temporal = await connectTemporalClient(config);
   const adapters = await openAdapters(config, logger);
