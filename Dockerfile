@@ -8,10 +8,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# Tools for better-sqlite3's native build, the one install script package.json allows (allowScripts).
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# No compiler needed: every native module ships prebuilt (better-sqlite3 13 as Node-API prebuilds),
+# and package.json's allowScripts runs no install script.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

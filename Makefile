@@ -2,8 +2,8 @@
 # cached per machine), npm packages installed for that Node, the compiled build, the temporal CLI.
 .PHONY: start test build
 
-# Node 24 first on PATH for every recipe (npm and npx included), and native modules (better-sqlite3)
-# compiled against its headers.
+# Node 24 first on PATH for every recipe (npm and npx included); anything compiled from source
+# (`npm rebuild`) uses its headers. package.json's allowScripts runs no install script.
 NODE_BIN := $(shell bash scripts/ensure-node.sh)
 ifeq ($(NODE_BIN),)
 $(error scripts/ensure-node.sh could not provide Node 24; see its message above)
@@ -11,8 +11,8 @@ endif
 export PATH := $(NODE_BIN):$(PATH)
 export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
 
-# node_modules is stamped with the Node ABI it was installed for: a checkout installed by another
-# Node (better-sqlite3 is a native module) has no stamp of this ABI and is installed afresh.
+# node_modules is stamped with the Node ABI it was installed for: one installed by another Node
+# (native modules, engines checks) has no stamp of this ABI and is installed afresh.
 NODE_ABI := $(shell PATH="$(PATH)" node -p process.versions.modules)
 DEPS := node_modules/.installed-for-abi-$(NODE_ABI)
 

