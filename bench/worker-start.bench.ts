@@ -8,9 +8,10 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 
 const RUNS = 5;
+/** temporal.api.enums.v1.TaskQueueType: WORKFLOW = 1, ACTIVITY = 2. */
+const TASK_QUEUE_TYPE = { workflow: 1, activity: 2 } as const;
 const args = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [path.join(__dirname, '..', 'dist', 'worker', 'main.js')];
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 
@@ -19,7 +20,8 @@ async function pollersSeen(connection: Connection, taskQueue: string): Promise<b
     const { pollers } = await connection.workflowService.describeTaskQueue({
       namespace: 'default',
       taskQueue: { name },
-      taskQueueType: name === taskQueue ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      // The main queue's workflow pollers, the provider queue's activity pollers.
+      taskQueueType: name === taskQueue ? TASK_QUEUE_TYPE.workflow : TASK_QUEUE_TYPE.activity,
     });
     if (pollers.length === 0) return false;
   }
