@@ -1,18 +1,37 @@
-# The two commands of the README. Both install what they need first (npm packages, the temporal CLI).
-.PHONY: start test bundle web
+# The two commands of the README. Both provide what they need first: Node 24 (scripts/ensure-node.sh,
+# cached per machine), npm packages installed for that Node, the compiled build, the web page, the
+# temporal CLI.
+.PHONY: start test build web
 
-start: node_modules web
+# Node 24 first on PATH for every recipe (npm and npx included); anything compiled from source
+# (`npm rebuild`) uses its headers. package.json's allowScripts runs no install script.
+NODE_BIN := $(shell bash scripts/ensure-node.sh)
+ifeq ($(NODE_BIN),)
+$(error scripts/ensure-node.sh could not provide Node 24; see its message above)
+endif
+export PATH := $(NODE_BIN):$(PATH)
+export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
+
+# node_modules is stamped with the Node ABI it was installed for: one installed by another Node
+# (native modules, engines checks) has no stamp of this ABI and is installed afresh.
+NODE_ABI := $(shell PATH="$(PATH)" node -p process.versions.modules)
+DEPS := node_modules/.installed-for-abi-$(NODE_ABI)
+
+start: $(DEPS) web
 	bash scripts/start-local-stack.sh
 
 # The browser tests drive Debian's Chromium (installed here when missing) against the built page.
-test: node_modules web
+test: $(DEPS) web
 	bash scripts/ensure-chromium.sh
 	npm test
 
+build: $(DEPS)
+	node scripts/build.js --if-stale
+
 # The web page the gateway serves at / (dist/web); a few seconds, so always rebuilt.
-web: node_modules
+web: $(DEPS)
 	npm run build:web
 
-node_modules: package.json package-lock.json
+$(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
-	@touch node_modules
+	@touch $@

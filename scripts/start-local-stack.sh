@@ -42,15 +42,14 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-npx tsx src/worker/bundle.ts data/workflow-bundle.js
-export WORKFLOW_BUNDLE_PATH="$root/data/workflow-bundle.js"
+# Compiled JavaScript, rebuilt first when src/ changed since the last build (the workflow bundle
+# is prebuilt into dist/ by the same build, and the worker loads it from there).
+node scripts/build.js --if-stale
 
-node --import tsx src/worker/main.ts &
+node dist/worker/main.js &
 pids+=($!)
-if [ -f src/client/gateway/main.ts ]; then
-  node --import tsx src/client/gateway/main.ts &
-  pids+=($!)
-fi
+node dist/client/gateway/main.js &
+pids+=($!)
 
 [ ${#codec[@]} -gt 0 ] && echo "Payloads are encrypted; the Web UI decodes them through ${codec[1]}"
 echo "Web page: http://localhost:${GATEWAY_PORT:-8080}/   Temporal Web UI: http://localhost:$ui_port   (Ctrl-C stops the stack)"

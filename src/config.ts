@@ -148,6 +148,13 @@ const envSchema = z.object({
   WORKER_STICKY_TIMEOUT_MS: int(100).default(3_000),
   /** A workflow bundle made by `npm run bundle`; without one the worker bundles at start (seconds). */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+
+  // --- Worker health endpoint (src/worker/health-server.ts) ---
+  /** Port of the worker's /livez and /readyz; unset: no endpoint. */
+  WORKER_HEALTH_PORT: int(0).max(65535).optional(),
+  /** Where it listens: loopback suits a container HEALTHCHECK; 0.0.0.0 lets an orchestrator probe it. */
+  WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
+
   GATEWAY_PORT: int(0).max(65535).default(8080),
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   /** HS256 secret for user JWTs. Unset with no JWKS URL: the local dev secret (refused in production). */
@@ -215,6 +222,9 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
+/** Every variable this module reads: the deployment files are checked against it (test/deploy). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   temporal: TemporalConnectionConfig;
   database: { kind: 'postgres'; url: string } | { kind: 'sqlite'; file: string };
@@ -230,7 +240,13 @@ export interface Config {
     maxResponseBytes: number;
   };
   stagePolicies: StagePolicyOverrides;
-  worker: { shutdownGraceMs: number; stickyTimeoutMs: number; workflowBundlePath?: string };
+  worker: {
+    shutdownGraceMs: number;
+    stickyTimeoutMs: number;
+    workflowBundlePath?: string;
+    /** The health endpoint, when WORKER_HEALTH_PORT is set. */
+    health?: { port: number; host: string };
+  };
   gateway: GatewayConfig;
   web: WebConfig;
   /** Absent: payloads go to Temporal in clear. */
@@ -323,7 +339,7 @@ export class Secret<T = string> {
 
 /**
  * Local development only: a fresh checkout runs (and `refinery token` mints JWTs) without any
- * setup. They are public, so loadConfig refuses them when NODE_ENV=production.
+ * setup. They are public, so loadGatewayConfig refuses them in production and off loopback.
  */
 export const DEV_JWT_SECRET = 'refinery-local-development-jwt-secret-not-for-production';
 export const DEV_URL_SIGNING_SECRET = 'refinery-local-development-url-signing-secret-not-for-production';
@@ -348,15 +364,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production') {
-    const missing = [
-      !e.JWT_SECRET && !e.JWT_JWKS_URL && 'JWT_SECRET or JWT_JWKS_URL',
-      !e.URL_SIGNING_SECRET && 'URL_SIGNING_SECRET',
-    ].filter(Boolean);
-    if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set in production`);
-    if (e.CODEC_AUTH_DISABLED) throw new ConfigError('invalid configuration: CODEC_AUTH_DISABLED is refused in production');
+  // The codec server's development switch: never in production, never where others can reach it.
+  if (e.CODEC_AUTH_DISABLED && e.NODE_ENV === 'production') {
+    throw new ConfigError('invalid configuration: CODEC_AUTH_DISABLED is refused in production');
   }
-  if (e.CODEC_AUTH_DISABLED && !LOOPBACK_HOSTS.has(e.GATEWAY_HOST)) {
+  if (e.CODEC_AUTH_DISABLED && !isLoopbackHost(e.GATEWAY_HOST)) {
     throw new ConfigError('invalid configuration: CODEC_AUTH_DISABLED needs GATEWAY_HOST on loopback (127.0.0.1, ::1 or localhost)');
   }
   const publicBaseUrl = e.PUBLIC_IMAGE_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}/images`;
@@ -403,6 +415,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
       stickyTimeoutMs: e.WORKER_STICKY_TIMEOUT_MS,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      health: e.WORKER_HEALTH_PORT === undefined ? undefined : { port: e.WORKER_HEALTH_PORT, host: e.WORKER_HEALTH_HOST },
     },
     gateway: {
       port: e.GATEWAY_PORT,
@@ -439,7 +452,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -485,6 +497,31 @@ function imageStoreFrom(e: z.infer<typeof envSchema>, publicBaseUrl: string): Im
     publicBaseUrl,
     delivery: e.IMAGE_DELIVERY,
   };
+}
+
+/**
+ * The gateway's configuration: loadConfig, then fail closed. The development secrets are public
+ * (they are in this file), so the gateway refuses them in production and whenever it listens on
+ * anything but loopback, whatever NODE_ENV says. Only the gateway holds these secrets: the worker
+ * and the CLI's admin commands load their configuration without them.
+ */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = loadConfig(env);
+  const { host, auth, urlSigningSecret } = config.gateway;
+  const exposed = !isLoopbackHost(host);
+  if (env.NODE_ENV !== 'production' && !exposed) return config;
+  const jwtPublic = !auth.jwksUrl && auth.jwtSecret === DEV_JWT_SECRET;
+  const signingPublic = urlSigningSecret === DEV_URL_SIGNING_SECRET;
+  const missing = [jwtPublic && 'JWT_SECRET (or JWT_JWKS_URL)', signingPublic && 'URL_SIGNING_SECRET'].filter(Boolean);
+  if (missing.length === 0) return config;
+  const why = exposed ? `GATEWAY_HOST=${host} is not a loopback address` : 'NODE_ENV=production';
+  throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set to a secret of your own (not the public development one): ${why}`);
+}
+
+/** 127.0.0.0/8, ::1 and localhost; anything else (0.0.0.0, ::, a host name or address) is reachable from elsewhere. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** A remote provider without its key would fail every refinement at its first call: refuse to start instead. */

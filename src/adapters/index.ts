@@ -8,6 +8,7 @@ import { OpenAiImagesProvider } from './concept-service/openai-images-provider';
 import type { ProviderHttpSettings } from './concept-service/provider-http';
 import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
+import { LazyConceptStore } from './concept-store/lazy-concept-store';
 import type { ImageStore } from './image-store/image-store';
 import { instrumentConceptStore, instrumentImageStore } from '../observability/instrumented-adapters';
 import { createImageStore } from './image-store';
@@ -22,8 +23,13 @@ export interface Adapters {
 export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
   // Every store operation is timed, counted and traced (src/observability/instrumented-adapters.ts).
   const imageStore = instrumentImageStore(createImageStore(config.imageStore));
+  // Connected and migrated in the background: a process started while the database is down still
+  // serves everything that does not need it (see lazy-concept-store.ts).
   const conceptStore = instrumentConceptStore(
-    await openConceptStore(config.database, { log: knexLogger(logger) }),
+    new LazyConceptStore({
+      open: () => openConceptStore(config.database, { log: knexLogger(logger) }),
+      logger: logger.child({ component: 'concept-store' }),
+    }),
     config.database.kind === 'postgres' ? 'postgresql' : 'sqlite',
   );
   return {

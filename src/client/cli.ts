@@ -2,6 +2,7 @@
  * The `refinery` command, on the gateway's HTTP API. Exit codes for scripts: 0 completed (or the
  * command succeeded), 1 failed or error, 2 usage, 3 cancelled, 4 not found, 5 refused (auth, limits).
  */
+import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import readline from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config';

@@ -4,6 +4,8 @@
  * capped per worker). Adapters come from the configuration; the workflow from a prebuilt bundle when
  * there is one (bundling takes seconds, and a restarted worker should not wait for it).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
@@ -12,6 +14,7 @@ import { waitForImageStore } from '../adapters/image-store';
 import type { Config } from '../config';
 import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
 import { connectTemporalClient, connectToTemporal, temporalDataConverter } from '../temporal/connection';
+import { startHealthServer } from './health-server';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
 export interface RefineryWorker {
@@ -35,16 +38,20 @@ export async function createRefineryWorker(
   config: Config,
   { logger, extra, decorateAdapters = (a) => a, spans }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
-  const adapters = decorateAdapters(await openAdapters(config, logger));
+  // Independent of each other: done at once, since a restarted worker's start-up delays crash recovery.
+  const [opened, client, connection] = await Promise.all([
+    openAdapters(config, logger),
+    connectTemporalClient(config),
+    connectToTemporal(config, (options) => NativeConnection.connect(options)),
+  ]);
+  const adapters = decorateAdapters(opened);
   // A wrong store setting stops the worker here, naming it; an unreachable store is waited for.
   try {
     await waitForImageStore(adapters.imageStore, logger);
   } catch (err) {
-    await adapters.close();
+    await Promise.all([adapters.close(), client.connection.close(), connection.close()]);
     throw err;
   }
-  const client = await connectTemporalClient(config);
-  const connection = await connectToTemporal(config, (options) => NativeConnection.connect(options));
 
   const reportAttempt = async (workflowId: string, report: StageAttemptReport) => {
     try {
@@ -75,29 +82,42 @@ export async function createRefineryWorker(
     },
   };
   const { refineConceptImage, ...cheapStages } = activities;
-  const main = await Worker.create({
+  const mainWorker = Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
     stickyQueueScheduleToStartTimeout: config.worker.stickyTimeoutMs,
-    ...(config.worker.workflowBundlePath
-      ? { workflowBundle: { codePath: config.worker.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowCode(config.worker.workflowBundlePath),
     activities: cheapStages,
   });
-  const provider = await Worker.create({
+  const providerWorker = Worker.create({
     ...common,
     taskQueue: providerTaskQueue(config.temporal.taskQueue),
     activities: { refineConceptImage },
     maxConcurrentActivityTaskExecutions: config.provider.maxConcurrentCalls,
     ...(config.provider.ratePerSecond ? { maxTaskQueueActivitiesPerSecond: config.provider.ratePerSecond } : {}),
   });
-  const workers = [main, provider];
+  const workers = await Promise.all([mainWorker, providerWorker]);
+  const health = config.worker.health
+    ? await startHealthServer(
+        {
+          live: () => workers.every((w) => w.getState() === 'RUNNING'),
+          readiness: {
+            temporal: () => client.workflowService.getSystemInfo({}),
+            database: () => adapters.conceptStore.ping(),
+            // A lookup of a key that never exists: a real round trip to the store, nothing written.
+            imageStore: () => adapters.imageStore.exists(`staging/health-probe/${process.pid}`),
+          },
+        },
+        config.worker.health,
+      )
+    : undefined;
   return {
     workers,
     run: async () => {
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
         await adapters.close();
         await connection.close();
         await client.connection.close();
@@ -105,4 +125,14 @@ export async function createRefineryWorker(
     },
     shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
   };
+}
+
+/**
+ * The configured bundle, else the one `npm run build` prebuilt beside the compiled worker
+ * (dist/workflow-bundle.js, made from the same sources in the same build), else bundle at start.
+ */
+function workflowCode(configured: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const prebuilt = path.join(__dirname, '..', 'workflow-bundle.js');
+  const codePath = configured ?? (fs.existsSync(prebuilt) ? prebuilt : undefined);
+  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../workflows') };
 }

@@ -1,4 +1,5 @@
 /** Worker process entry point: `npm run worker`. Stops gracefully on SIGINT/SIGTERM. */
+import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import { loadConfig } from '../config';
 import { createLogger } from '../logging';
 import { exitOnStartupError } from '../observability/startup-errors';

@@ -68,3 +68,30 @@ test('exit codes: unknown task 4, bad request 2, no token 2', async () => {
   const noToken = await run(process.execPath, [BIN, 'list'], { env: { ...stack.env, REFINERY_URL: gateway.origin } }).catch((e) => e);
   expect(noToken.code).toBe(2);
 });
+
+// Issue 9 item 10: through the package bin this failed with "Cannot find module .../database".
+test('api-key create, list and revoke through the package bin: the key works until it is revoked', async () => {
+  const user = `svc-${process.pid}`;
+  const created = await refinery('--json', 'api-key', 'create', '--user', user, '--label', 'ci');
+  expect(created).toMatchObject({ code: 0 });
+  const { key, id } = JSON.parse(created.stdout);
+  expect(key).toMatch(/^rk_/);
+  expect((await gateway.fetch('/v1/refinements', { headers: { 'x-api-key': key } })).status).toBe(200);
+
+  const listed = await refinery('--json', 'api-key', 'list', '--user', user);
+  expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id, userId: user, label: 'ci', revokedAt: null })]);
+
+  const revoked = await refinery('api-key', 'revoke', id);
+  expect([revoked.code, revoked.stdout.trim()]).toEqual([0, `revoked ${id}`]);
+  expect((await gateway.fetch('/v1/refinements', { headers: { 'x-api-key': key } })).status).toBe(401);
+  expect((await refinery('api-key', 'revoke', id)).code).toBe(4); // no live key left to revoke
+});
+
+test('refinery --help answers from the compiled CLI', async () => {
+  const started = Date.now();
+  const help = await refinery('--help');
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/Usage: refinery/);
+  expect(help.stderr).not.toMatch(/building/); // the global setup built dist/: nothing stale to rebuild
+  console.log(`refinery --help: ${Date.now() - started} ms`);
+});

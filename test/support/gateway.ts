@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from '../../src/config';
+import { loadGatewayConfig, type Config } from '../../src/config';
 import { createImageStore } from '../../src/adapters/image-store';
 import { S3ImageStore } from '../../src/adapters/image-store/s3-image-store';
 import type { ImageStore } from '../../src/adapters/image-store/image-store';
@@ -38,7 +38,7 @@ export class TestGateway {
       PUBLIC_IMAGE_BASE_URL: `http://127.0.0.1:${port}/images`,
       ...env,
     };
-    const config = loadConfig(gatewayEnv);
+    const config = loadGatewayConfig(gatewayEnv);
     const db = await openGatewayDatabase(config.database);
     // In process, the AWS chain would read this process's environment: hand the stack's keys over instead.
     const imageStore =

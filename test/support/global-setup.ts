@@ -7,7 +7,9 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { writeWorkflowBundle } from '../../src/worker/bundle';
+import { compileForWorkers, workerEntry } from './compiled-workers';
 import { DevServer } from './dev-server';
 import { ADMIN_DATABASE_URL, adminQuery } from './postgres';
 import { S3Server } from './s3-server';
@@ -46,6 +48,12 @@ export default async function globalSetup(): Promise<void> {
   }
   const devServer = (dev as PromiseFulfilledResult<TemporalTestServer | undefined>).value;
   const pgServer = (postgres as PromiseFulfilledResult<TemporalTestServer | undefined>).value;
+  // Worker processes run compiled code (see compiled-workers.ts); the CLI tests run the package bin,
+  // which runs dist/: build it now if src/ changed, rather than inside the first CLI call.
+  const compiled = compileForWorkers();
+  process.env.TEST_WORKER_ENTRY = workerEntry(compiled);
+  process.env.TEST_COMPILED_DIR = compiled;
+  execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'build.js'), '--if-stale'], { stdio: 'inherit' });
   process.env.WORKFLOW_BUNDLE_PATH = await bundle;
   // Suites that take no server from temporalServers() run on the dev server, or the only one there is.
   process.env.TEST_TEMPORAL_ADDRESS = (devServer ?? pgServer)!.address;

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import { stopSharedServers, type SharedServers } from './global-setup';
 import { adminQuery } from './postgres';
 
 export default async function globalTeardown(): Promise<void> {
+  if (process.env.TEST_COMPILED_DIR) fs.rmSync(process.env.TEST_COMPILED_DIR, { recursive: true, force: true });
   const shared = (globalThis as { __refineryServers?: SharedServers }).__refineryServers;
   if (shared) await stopSharedServers(shared);
   const url = process.env.TEST_DATABASE_URL;

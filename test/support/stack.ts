@@ -40,6 +40,8 @@ export interface WorkerOptions {
   faults?: FaultPlan;
   /** Filesystem store: the first write onto a path containing this text stops between temp file and rename (see worker-process.ts). */
   holdWrite?: string;
+  /** Settings of this worker only (e.g. a DATABASE_URL through a proxy). */
+  env?: Record<string, string>;
 }
 
 let counter = 0;
@@ -107,6 +109,7 @@ export class TestStack {
       ...(options.hold ? { TEST_HOLD: JSON.stringify(options.hold) } : {}),
       ...(options.faults ? { TEST_FAULTS: JSON.stringify(options.faults) } : {}),
       ...(options.holdWrite ? { TEST_HOLD_WRITE: options.holdWrite } : {}),
+      ...options.env,
     };
     const worker = await WorkerHandle.start(env, path.join(this.dir, `worker-${this.workers.length + 1}.log`));
     this.workers.push(worker);

@@ -2,7 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const WORKER_ENTRY = path.join(__dirname, 'worker-process.ts');
+/** Compiled by the global setup (compiled-workers.ts); tsx when a suite runs without it. */
+function workerCommand(): string[] {
+  const compiled = process.env.TEST_WORKER_ENTRY;
+  return compiled ? [compiled] : ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')];
+}
 
 /** A worker process started by a test; its output goes to `logFile`. */
 export class WorkerHandle {
@@ -13,7 +17,7 @@ export class WorkerHandle {
 
   static async start(env: NodeJS.ProcessEnv, logFile: string): Promise<WorkerHandle> {
     const log = fs.createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, workerCommand(), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.pipe(log);
     const ready = new Promise<void>((resolve, reject) => {
       let seen = '';

@@ -1,7 +1,8 @@
 /** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
+import '../../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import { openAdapters } from '../../adapters';
 import { waitForImageStore } from '../../adapters/image-store';
-import { loadConfig } from '../../config';
+import { loadGatewayConfig } from '../../config';
 import { createLogger } from '../../logging';
 import { exitOnStartupError } from '../../observability/startup-errors';
 import { startTracing } from '../../observability/tracing';
@@ -11,7 +12,7 @@ import { buildGateway } from './app';
 import { openGatewayDatabase } from './database';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadGatewayConfig();
   const logger = createLogger(config.logLevel, { component: 'gateway' });
   // Before the Temporal client exists, so its start calls carry the request's trace context.
   const tracing = startTracing(config.observability, 'refinery-gateway');
