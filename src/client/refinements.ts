@@ -92,9 +92,7 @@ export class RefinementClient {
 
   /** Starting the same task id again, while it runs or after it ended, returns that same refinement. */
   async start(request: StartRefinementRequest): Promise<StartedRefinement> {
-    const input: RefinementInput = { ...request, taskId: request.taskId ?? randomUUID(), stagePolicies: this.options.stagePolicies };
-    const problems = findInputProblems(input);
-    if (problems.length > 0) throw new InvalidRefinementInputError(`invalid refinement request: ${problems.join('; ')}`);
+    const input = this.validInput(request);
     const workflowId = workflowIdFor(input.taskId);
     try {
       const handle = await this.client.workflow.start<typeof refineConcept>('refineConcept', {
@@ -116,6 +114,17 @@ export class RefinementClient {
       const existing = await this.client.workflow.getHandle(workflowId).describe();
       return { taskId: input.taskId, workflowId, runId: existing.runId };
     }
+  }
+
+  /**
+   * The workflow input for a request, checked by the workflow's own rules: throws
+   * InvalidRefinementInputError for a request the workflow would refuse, before anything is stored.
+   */
+  validInput(request: StartRefinementRequest): RefinementInput {
+    const input: RefinementInput = { ...request, taskId: request.taskId ?? randomUUID(), stagePolicies: this.options.stagePolicies };
+    const problems = findInputProblems(input);
+    if (problems.length > 0) throw new InvalidRefinementInputError(`invalid refinement request: ${problems.join('; ')}`);
+    return input;
   }
 
   /** Where the refinement stands: the workflow's own account, with the server's status as the authority. */

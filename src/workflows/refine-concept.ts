@@ -13,6 +13,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -31,7 +32,8 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
   const { taskId, userId } = input;
   const progress = new ProgressTracker(taskId);
   setHandler(progressQuery, () => progress.snapshot());
-  const problems = findInputProblems(input);
+  // Runs started before the shared text rule replay with the rule they started under.
+  const problems = findInputProblems(input, { current: patched('shared-text-rule') });
   if (problems.length > 0) {
     const message = `task ${taskId}: invalid refinement request: ${problems.join('; ')}`;
     progress.failed(message);

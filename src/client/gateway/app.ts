@@ -17,7 +17,16 @@ import { ApiKeys } from './api-keys';
 import { Authenticator } from './auth';
 import type { GatewayContext, GatewayServices, ZodApp } from './context';
 import { InvalidCursorError, OwnershipStore } from './ownership';
-import { HttpProblem, notFound, ProblemType, sendProblem, toProblem, validationProblem } from './problems';
+import {
+  clientErrorProblem,
+  frameworkErrorProblem,
+  HttpProblem,
+  notFound,
+  ProblemType,
+  sendProblem,
+  toProblem,
+  validationProblem,
+} from './problems';
 import { registerConceptRoutes } from './routes/concepts';
 import { registerHealthRoutes } from './routes/health';
 import { registerImageRoutes } from './routes/images';
@@ -31,6 +40,9 @@ export interface GatewayDeps extends GatewayServices {
   logger?: Logger | false;
 }
 
+/** Path parameters longer than this are refused by the router; see buildGateway. */
+export const ROUTER_MAX_PARAM_LENGTH = 1024;
+
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const settings = config.gateway;
@@ -40,6 +52,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     bodyLimit: settings.bodyLimitBytes,
     // Behind a proxy the client address would be the proxy's; rate limits key on users, not addresses.
     trustProxy: false,
+    // Above every id rule (128), so the route's schema decides and names the field; only longer
+    // segments are refused by the router itself (414, problem+json through frameworkErrors).
+    routerOptions: { maxParamLength: ROUTER_MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorProblem,
+    clientErrorHandler: clientErrorProblem,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -116,7 +133,6 @@ function createContext(deps: GatewayDeps): GatewayContext {
     statusCache,
     refinements: deps.refinements,
     imageStore: deps.imageStore,
-    signer,
     maxRunningPerUser: config.gateway.maxRunningPerUser,
     capRetryAfterSeconds: config.gateway.capRetryAfterSeconds,
   });

@@ -1,6 +1,8 @@
 /** What the API answers: the workflow's progress and the stored concept, with freshly signed image URLs. */
 import path from 'node:path';
 import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
+import { uploadKey } from '../../activities/blob-keys';
+import { uploadReference } from '../../workflows/input-validation';
 import type { RefinementProgress } from '../../workflows/types';
 import type { OwnershipRow } from './ownership';
 import type { RefinementView } from './schemas';
@@ -63,13 +65,18 @@ export class Views {
       logoDescription: concept.logoDescription,
       themeDescription: concept.themeDescription,
       refinementPrompt: concept.refinementPrompt,
-      originalImageUrl: concept.originalImageUrl,
+      originalImageUrl: this.originalImageUrl(concept.taskId, concept.originalImageUrl),
       imageUrl: signed.url,
       imageUrlExpiresAt: signed.expiresAt.toISOString(),
       colorPalettes: concept.colorPalettes,
       isAnonymous: concept.isAnonymous,
       createdAt: concept.createdAt.toISOString(),
     };
+  }
+
+  /** An uploaded original is stored as a reference (not a credential); its owner gets a fresh signed link. */
+  private originalImageUrl(taskId: string, stored: string): string {
+    return stored === uploadReference(taskId) ? this.signer.sign(uploadKey(taskId)).url : stored;
   }
 
   /**
