@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import pino, { type Logger } from 'pino';
 import { InvalidRefinementInputError } from '../../errors';
 import { RefinementNotFoundError } from '../refinements';
+import { registerAddressRateLimit } from './address-rate-limit';
 import { Admission } from './admission';
 import { ApiKeys } from './api-keys';
 import { Authenticator } from './auth';
@@ -27,6 +28,7 @@ import {
   toProblem,
   validationProblem,
 } from './problems';
+import { ProgressFeed } from './progress-feed';
 import { registerConceptRoutes } from './routes/concepts';
 import { registerHealthRoutes } from './routes/health';
 import { registerImageRoutes } from './routes/images';
@@ -71,6 +73,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, notFound(`route ${request.method} ${request.url.split('?')[0]}`)));
 
   await app.register(fastifyHelmet);
+  await registerAddressRateLimit(app, settings.addressRateLimit);
   await app.register(fastifyMultipart, { limits: { fileSize: settings.uploadMaxBytes, files: 1 } });
   await app.register(fastifySwagger, {
     openapi: {
@@ -143,6 +146,7 @@ function createContext(deps: GatewayDeps): GatewayContext {
     admission,
     signer,
     views: new Views(signer, config.imageStore.root, config.imageStore.publicBaseUrl),
+    progressFeed: new ProgressFeed(deps.refinements, config.gateway.maxStreamsPerUser),
   };
 }
 
