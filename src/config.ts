@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { DownloadLimits } from './adapters/http/download-limits';
 import { msToNumber } from '@temporalio/common';
-import { STAGES, resolveStagePolicies, type StagePolicyOverrides } from './workflows/stage-policies';
+import { POLICY_NAMES, resolveStagePolicies, type StagePolicyOverrides } from './workflows/stage-policies';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -26,7 +26,7 @@ const stagePolicySchema = z
   })
   .partial()
   .strict();
-const stagePolicyOverridesSchema = z.partialRecord(z.enum(STAGES), stagePolicySchema);
+const stagePolicyOverridesSchema = z.partialRecord(z.enum(POLICY_NAMES), stagePolicySchema);
 
 /** An unset or empty variable is "no key"; the value itself never appears in a message. */
 const optionalSecret = z

@@ -25,8 +25,12 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
     if (input.includePublished) keys.push(...allPublishedKeys(input.userId, input.taskId));
     // The keys are derived from the ids, never taken from the input: cleanup touches this task's blobs only.
     if (input.includePublished) keys.push(uploadKey(input.taskId));
+    const activity = Context.current();
+    // A live attempt shows it at once, so only a lost one waits out the heartbeat timeout.
+    activity.heartbeat();
     const removed = await deps.imageStore.remove(keys);
-    deps.logger.info({ taskId: input.taskId, attempt: Context.current().info.attempt, removed }, 'artifacts discarded');
+    activity.heartbeat();
+    deps.logger.info({ taskId: input.taskId, attempt: activity.info.attempt, removed }, 'artifacts discarded');
     return { removed };
   };
 }
