@@ -214,6 +214,21 @@ describe.each(cases)('$name provider', ({ name, start, provider: makeProvider })
   });
 });
 
+describe('JigsawStack and uploaded originals', () => {
+  test('an upload reference is refused before any request: JigsawStack can only fetch URLs', async () => {
+    const fake = await FakeJigsawStack.start();
+    try {
+      const provider = new JigsawStackProvider({ apiKey: KEY, baseUrl: fake.origin, http: HTTP });
+      const err = await failureOf(provider.refine(refineRequest({ originalImageUrl: 'upload:task-1' })));
+      expect(err.name).toBe('InvalidRefinementInputError');
+      expect(err.retryable).toBe(false);
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('JigsawStack success: false in a 200', () => {
   test("keeps the provider's message, redacted, as a typed rejection", async () => {
     const fake = await FakeJigsawStack.start();

@@ -11,7 +11,7 @@
  * The original goes by URL because the API takes input images only as a URL or a file-store key:
  * the provider fetches the original itself, so an uploaded original must be reachable from there.
  */
-import { InvalidProviderResponseError, PromptRejectedError } from '../../errors';
+import { InvalidProviderResponseError, InvalidRefinementInputError, PromptRejectedError } from '../../errors';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
 import {
   buildRefinementPrompt,
@@ -42,6 +42,10 @@ export class JigsawStackProvider implements ConceptService {
   constructor(private readonly options: JigsawStackOptions) {}
 
   async refine(request: RefineRequest): Promise<RefineResult> {
+    // An uploaded original is named by a reference (upload:<taskId>), not a URL JigsawStack could fetch.
+    if (!/^https?:\/\//i.test(request.originalImageUrl)) {
+      throw new InvalidRefinementInputError(`${this.name} takes the original only by an http(s) URL it can fetch; uploaded originals cannot be sent to it`);
+    }
     const prompt = buildRefinementPrompt(request).slice(0, MAX_PROMPT_CHARS);
     const answer = await postToProvider(this.options.http, {
       provider: this.name,
