@@ -57,6 +57,26 @@ describe('transient failures', () => {
   });
 });
 
+describe('a host that trickles its answer past the download deadline', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.create({ database: 'sqlite', env: { DOWNLOAD_TOTAL_TIMEOUT_MS: '1500' } });
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.close());
+
+  test('fails at once as DownloadTooSlowError: the host, not the network, is at fault, so no retry holds a slot again', async () => {
+    const taskId = `trickle-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${taskId}.png`, { body: original, trickle: { chunkBytes: 1, everyMs: 100 } });
+    await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+    const failure = await failureOf(stack.refinements, taskId);
+    expect(failure.failureType).toBe('DownloadTooSlowError');
+    expect(failure.message).toMatch(/still arriving after the 1500 ms deadline/);
+    expect(stack.starts('downloadOriginalImage', taskId)).toBe(1);
+    expect(images.hits(`/${taskId}.png`)).toBe(1);
+  });
+});
+
 describe('permanent failures', () => {
   let stack: TestStack;
   beforeAll(async () => {
