@@ -14,7 +14,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRefinementInputError } from '../errors';
-import { findInputProblems } from '../workflows/input-validation';
+import { findInputProblems, LIMITS, textProblem } from '../workflows/input-validation';
 import { initialProgress } from '../workflows/progress';
 import {
   cancelRefinementSignal,
@@ -171,6 +171,9 @@ export class RefinementClient {
 
   /** Sends the cancel signal unless the refinement is past the point where a cancel can change it. */
   async cancel(taskId: string, reason?: string): Promise<CancelOutcome> {
+    // The reason lands in the run's memo and progress: the same text rule as every other field.
+    const problem = reason === undefined ? undefined : textProblem(reason, LIMITS.cancelReasonLength);
+    if (problem) throw new InvalidRefinementInputError(`invalid cancel request: reason ${problem}`);
     const progress = await this.progress(taskId);
     if (progress.status !== 'running' || progress.currentStage === 'storeConcept') return 'too-late';
     await this.handle(taskId).signal(cancelRefinementSignal, { reason });

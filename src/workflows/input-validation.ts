@@ -37,6 +37,7 @@ export const LIMITS = {
   preserveAspects: 20,
   aspectLength: 100,
   uploadReferenceLength: 512,
+  cancelReasonLength: 500,
 } as const;
 
 /**

@@ -89,6 +89,11 @@ describe('hostile requests', () => {
     }
   });
 
+  test('the typed client applies the same rule to a cancel reason, before any request', async () => {
+    await expect(stack.refinements.cancel('any-task', 'stop\u009b')).rejects.toThrow(/reason contains control characters/);
+    await expect(stack.refinements.cancel('any-task', 'stop \udc00')).rejects.toThrow(/reason contains a lone UTF-16 surrogate/);
+  });
+
   test('lengths are counted the same by the gateway and the workflow: 1,500 emoji start, 2,001 do not', async () => {
     const accepted = await post({ ...good, refinementPrompt: '🍂'.repeat(1500) });
     expect(accepted.status).toBe(202);

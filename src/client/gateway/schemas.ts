@@ -68,7 +68,7 @@ export const listQuery = z.strictObject({
 });
 
 /** Optional: a bodiless POST (which fastify hands over as null or undefined) cancels without a reason. */
-export const cancelBody = z.strictObject({ reason: text(500).optional() }).nullish();
+export const cancelBody = z.strictObject({ reason: text(LIMITS.cancelReasonLength).optional() }).nullish();
 
 const stage = z.enum(STAGES);
 
