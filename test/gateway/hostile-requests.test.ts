@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import knex from 'knex';
 import { FilesystemImageStore } from '../../src/adapters/image-store/filesystem-image-store';
 import { buildGateway } from '../../src/client/gateway/app';
 import { openGatewayDatabase } from '../../src/client/gateway/database';
@@ -201,6 +202,34 @@ describe('hostile requests', () => {
     } finally {
       await app.close();
       await db.destroy();
+    }
+  });
+
+  test('an unauthenticated readiness probe says which dependency is down, not its address', async () => {
+    // A real failure: the gateway's database on a port where nothing listens.
+    const deadPort = await freePort();
+    const gatewayPort = await freePort();
+    const config = loadConfig({ ...stack.env, GATEWAY_PORT: String(gatewayPort), GATEWAY_HOST: '127.0.0.1' });
+    const deadDb = knex({ client: 'pg', connection: `postgres://postgres@127.0.0.1:${deadPort}/nowhere`, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 1_000 });
+    const app = await buildGateway({
+      config,
+      temporal: stack.temporal,
+      refinements: stack.refinements,
+      imageStore: new FilesystemImageStore(config.imageStore),
+      conceptStore: stack.concepts,
+      db: deadDb,
+      logger: false,
+    });
+    try {
+      await app.listen({ port: gatewayPort, host: '127.0.0.1' });
+      const response = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`);
+      expect(response.status).toBe(503);
+      const body = await response.text();
+      expect(JSON.parse(body)).toEqual({ status: 'unavailable', checks: { temporal: 'ok', database: 'unavailable' } });
+      expect(body).not.toContain(String(deadPort));
+    } finally {
+      await app.close();
+      await deadDb.destroy();
     }
   });
 
