@@ -97,6 +97,8 @@ export class FakeProvider {
   reset(): void {
     this.plan.length = 0;
     this.requests.length = 0;
+    this.hostedFetches.clear();
+    this.hostedFailures.clear();
   }
 
   async waitForRequests(count: number, timeoutMs = 30_000): Promise<RecordedRequest[]> {
