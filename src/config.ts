@@ -9,7 +9,7 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import type { DownloadLimits } from './adapters/http/download-limits';
 import { msToNumber } from '@temporalio/common';
-import { STAGES, resolveStagePolicies, type StagePolicyOverrides } from './workflows/stage-policies';
+import { POLICY_NAMES, resolveStagePolicies, type StagePolicyOverrides } from './workflows/stage-policies';
 import { KEY_BYTES, type EncryptionKey } from './temporal/encryption-codec';
 
 const bool = z
@@ -30,7 +30,7 @@ const stagePolicySchema = z
   })
   .partial()
   .strict();
-const stagePolicyOverridesSchema = z.partialRecord(z.enum(STAGES), stagePolicySchema);
+const stagePolicyOverridesSchema = z.partialRecord(z.enum(POLICY_NAMES), stagePolicySchema);
 
 /** An unset or empty variable is "no key"; the value itself never appears in a message. */
 const optionalSecret = z
@@ -177,6 +177,14 @@ const envSchema = z.object({
   GATEWAY_BODY_LIMIT_BYTES: int(1024).default(64 * 1024),
   /** Uploaded originals; default: the same cap as downloaded ones. */
   GATEWAY_UPLOAD_MAX_BYTES: int(1).optional(),
+
+  // --- Gateway: limits in front of authentication and on event streams (issue 9, items 12-13) ---
+  /** Requests per client address per window, counted before authentication (unknown keys, /images). */
+  GATEWAY_ADDRESS_RATE_LIMIT_MAX: int(1).default(600),
+  GATEWAY_ADDRESS_RATE_LIMIT_WINDOW_MS: int(1).default(60_000),
+  /** Event streams (SSE) one user may hold open at once; beyond it a new stream is refused with 429. */
+  GATEWAY_MAX_STREAMS_PER_USER: int(1).default(10),
+
   NODE_ENV: z.string().optional(),
   /** Read only as fallbacks of S3_REGION, as the AWS SDK itself would. */
   AWS_REGION: z.string().min(1).optional(),
@@ -288,6 +296,9 @@ export interface GatewayConfig {
   urlSigningSecret: string;
   signedUrlTtlSeconds: number;
   rateLimit: { max: number; windowMs: number };
+  /** Per client address, before authentication. */
+  addressRateLimit: { max: number; windowMs: number };
+  maxStreamsPerUser: number;
   maxRunningPerUser: number;
   capRetryAfterSeconds: number;
   bodyLimitBytes: number;
@@ -429,6 +440,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       urlSigningSecret: e.URL_SIGNING_SECRET ?? DEV_URL_SIGNING_SECRET,
       signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
       rateLimit: { max: e.GATEWAY_RATE_LIMIT_MAX, windowMs: e.GATEWAY_RATE_LIMIT_WINDOW_MS },
+      addressRateLimit: { max: e.GATEWAY_ADDRESS_RATE_LIMIT_MAX, windowMs: e.GATEWAY_ADDRESS_RATE_LIMIT_WINDOW_MS },
+      maxStreamsPerUser: e.GATEWAY_MAX_STREAMS_PER_USER,
       maxRunningPerUser: e.GATEWAY_MAX_RUNNING_PER_USER,
       capRetryAfterSeconds: e.GATEWAY_CAP_RETRY_AFTER_SECONDS,
       bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,

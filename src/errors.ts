@@ -8,6 +8,11 @@ export abstract class RefineryError extends Error {
   abstract readonly retryable: boolean;
   /** A delay the remote side asked for (Retry-After), used as the next retry delay. */
   retryAfterMs?: number;
+  /**
+   * What only the operator may see (a resolved address, a raw connect error): logged with the
+   * error, never part of the message, which reaches the user through the API and workflow history.
+   */
+  operatorDetail?: string;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -60,9 +65,21 @@ export class StorageMisconfiguredError extends PermanentError {
  */
 export class PayloadDecryptionError extends PermanentError {}
 
+/**
+ * The download's own overall deadline passed while the host was still sending: a host that trickles
+ * its answer would do so again, so this is the host's fault, not a transient failure.
+ */
+export class DownloadTooSlowError extends PermanentError {}
+
 export class DownloadFailedError extends TransientError {}
 export class ProviderUnavailableError extends TransientError {}
 export class StorageUnavailableError extends TransientError {}
+
+/** Attaches operator-only detail to an error and returns it. */
+export function withOperatorDetail<T extends RefineryError>(error: T, detail: string): T {
+  error.operatorDetail = detail;
+  return error;
+}
 
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

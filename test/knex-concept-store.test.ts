@@ -290,6 +290,13 @@ describe('classifyDatabaseError', () => {
     expect((mapped as Error).cause).toBe(err);
   });
 
+  it("keeps the database's address out of the message (it reaches the user) and in the operator's detail", () => {
+    const refused = withCode('ECONNREFUSED', 'connect ECONNREFUSED 10.20.30.40:5432');
+    const mapped = classifyDatabaseError(refused, 'store the concept') as StorageUnavailableError;
+    expect(mapped.message).toBe('could not store the concept: the database is unavailable (ECONNREFUSED)');
+    expect(mapped.operatorDetail).toContain('10.20.30.40:5432');
+  });
+
   it.each([
     ['unique violation 23505', withCode('23505')],
     ['not-null violation 23502', withCode('23502')],

@@ -207,7 +207,41 @@ describe.each(cases)('$name provider', ({ name, start, provider: makeProvider })
     const nowhere = makeProvider('http://127.0.0.1:9');
     const err = await failureOf(nowhere.refine(refineRequest()));
     expect(err).toBeInstanceOf(ProviderUnavailableError);
-    expect(err.message).toMatch(/could not be reached/);
+    expect(err.message).toBe(`${name} could not be reached: ECONNREFUSED`);
+    // The address connected to is for the operator's log, not for the user's failure message.
+    expect(err.message).not.toContain('127.0.0.1');
+    expect(err.operatorDetail).toContain('127.0.0.1:9');
+  });
+});
+
+describe('JigsawStack and uploaded originals', () => {
+  test('an upload reference is refused before any request: JigsawStack can only fetch URLs', async () => {
+    const fake = await FakeJigsawStack.start();
+    try {
+      const provider = new JigsawStackProvider({ apiKey: KEY, baseUrl: fake.origin, http: HTTP });
+      const err = await failureOf(provider.refine(refineRequest({ originalImageUrl: 'upload:task-1' })));
+      expect(err.name).toBe('InvalidRefinementInputError');
+      expect(err.retryable).toBe(false);
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('JigsawStack success: false in a 200', () => {
+  test("keeps the provider's message, redacted, as a typed rejection", async () => {
+    const fake = await FakeJigsawStack.start();
+    try {
+      fake.willAnswer({ kind: 'reject', status: 200, message: `Prompt blocked by policy (key ${KEY})` });
+      const provider = new JigsawStackProvider({ apiKey: KEY, baseUrl: fake.origin, http: HTTP });
+      const err = await failureOf(provider.refine(refineRequest()));
+      expect(err).toBeInstanceOf(PromptRejectedError);
+      expect(err.retryable).toBe(false);
+      expect(err.message).toBe('jigsawstack refused the request (success: false): Prompt blocked by policy (key [redacted])');
+    } finally {
+      await fake.close();
+    }
   });
 });
 

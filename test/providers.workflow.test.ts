@@ -255,4 +255,28 @@ describe('provider rate limit across two worker processes', () => {
     expect(await historyText(stack, taskId)).not.toContain(JIGSAW_KEY);
     expect(workerLogs(stack)).not.toContain(JIGSAW_KEY);
   });
+  test('a hosted result whose first fetch answers 503 is fetched again, not generated again (one provider call)', async () => {
+    fake.reset();
+    const taskId = `jigsaw-refetch-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${taskId}.png`, { body: original });
+    fake.willAnswer({ kind: 'url', failFetches: 1, failStatus: 503 });
+    await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+    const result = await stack.refinements.result(taskId);
+
+    expect(fake.requests).toHaveLength(1);
+    expect([...fake.hostedFetches.values()]).toEqual([2]);
+    expect(fs.existsSync(result.imagePath)).toBe(true);
+  });
+
+  test("a hosted result that cannot be fetched fails saying the URL came from the provider", async () => {
+    fake.reset();
+    const taskId = `jigsaw-gone-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${taskId}.png`, { body: original });
+    fake.willAnswer({ kind: 'url', failFetches: 100, failStatus: 404 });
+    await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+    const err = await outcome(stack.refinements.result(taskId));
+    expect(err.failureType).toBe('InvalidProviderResponseError');
+    expect(err.message).toMatch(/fetching the image URL jigsawstack answered with failed: .*HTTP 404/);
+    expect(fake.requests).toHaveLength(1);
+  });
 });

@@ -2,6 +2,7 @@
  * Transient failures retry and the refinement completes; permanent ones fail at once with their type,
  * a message naming the task, and nothing left behind.
  */
+import fs from 'node:fs';
 import { InvalidRefinementInputError } from '../src/errors';
 import { workflowIdFor } from '../src/workflows/messages';
 import { failureOf, eventually } from './support/expectations';
@@ -53,6 +54,26 @@ describe('transient failures', () => {
     for (const activity of ACTIVITIES) expect(stack.starts(activity, taskId)).toBe(2);
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
     expect((await stack.concepts.findByTaskId(taskId))?.id).toBe(result.conceptId);
+  });
+});
+
+describe('a host that trickles its answer past the download deadline', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.create({ database: 'sqlite', env: { DOWNLOAD_TOTAL_TIMEOUT_MS: '1500' } });
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.close());
+
+  test('fails at once as DownloadTooSlowError: the host, not the network, is at fault, so no retry holds a slot again', async () => {
+    const taskId = `trickle-${Date.now()}`;
+    const originalImageUrl = images.serve(`/${taskId}.png`, { body: original, trickle: { chunkBytes: 1, everyMs: 100 } });
+    await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+    const failure = await failureOf(stack.refinements, taskId);
+    expect(failure.failureType).toBe('DownloadTooSlowError');
+    expect(failure.message).toMatch(/still arriving after the 1500 ms deadline/);
+    expect(stack.starts('downloadOriginalImage', taskId)).toBe(1);
+    expect(images.hits(`/${taskId}.png`)).toBe(1);
   });
 });
 
@@ -142,5 +163,22 @@ describe('address checks on a stack that keeps them on', () => {
     expect(failure.message).toContain(`task ${taskId}`);
     expect(images.hits('/secret.png')).toBe(0);
     expect(stack.starts('downloadOriginalImage', taskId)).toBe(1);
+  });
+
+  test("a name that resolves to loopback: the user sees the rule, the operator's log the address", async () => {
+    const taskId = `blocked-name-${Date.now()}`;
+    const originalImageUrl = images.serve('/secret-name.png', { body: original }).replace('127.0.0.1', 'localhost');
+    await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
+    const failure = await failureOf(stack.refinements, taskId);
+    expect(failure.failureType).toBe('BlockedAddressError');
+    expect(failure.message).toMatch(/refusing to contact localhost: it resolves to an address that is not public/);
+    const progress = await stack.refinements.progress(taskId);
+    const history = JSON.stringify(await stack.refinements.handle(taskId).fetchHistory(), (_k, v) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
+    );
+    for (const seen of [failure.message, progress.lastFailure ?? '', history]) expect(seen).not.toMatch(/127\.0\.0\.1 is|::1 is|loopback range/);
+    const logs = stack.workers.map((w) => fs.readFileSync(w.logFile, 'utf8')).join('\n');
+    expect(logs).toMatch(/"operatorDetail":"localhost resolved to (127\.0\.0\.1|::1) is in the loopback range"/);
+    expect(images.hits('/secret-name.png')).toBe(0);
   });
 });

@@ -25,6 +25,9 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
   return async function discardArtifacts(input: DiscardArtifactsInput): Promise<{ removed: number }> {
     // The keys are derived from the ids, never taken from the input: cleanup touches this task's blobs only.
     const { imageStore } = deps;
+    const activity = Context.current();
+    // A live attempt shows it at once, so only a lost one waits out the heartbeat timeout.
+    activity.heartbeat();
     const published = allPublishedKeys(input.userId, input.taskId);
     await imageStore.removePrefix(stagingPrefix(input.taskId));
     let removed = 0;
@@ -35,10 +38,8 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
       // The image stays; a killed earlier attempt of its store stage may have left a partial write beside it.
       await imageStore.removePartialWrites(published);
     }
-    deps.logger.info(
-      { taskId: input.taskId, attempt: Context.current().info.attempt, publishedRemoved: removed },
-      'artifacts discarded',
-    );
+    activity.heartbeat();
+    deps.logger.info({ taskId: input.taskId, attempt: activity.info.attempt, publishedRemoved: removed }, 'artifacts discarded');
     return { removed };
   };
 }

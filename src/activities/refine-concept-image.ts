@@ -1,9 +1,11 @@
 /** Stage 2, Apply Refinement: hand the staged original to the concept service and stage its answer. */
 import type { ConceptService } from '../adapters/concept-service/concept-service';
+import type { RefineResult } from '../adapters/concept-service/concept-service';
 import { inspectProviderImage } from '../adapters/concept-service/provider-http';
 import type { DownloadLimits } from '../adapters/http/download-limits';
 import { safeDownload } from '../adapters/http/safe-download';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import { InvalidProviderResponseError, ProviderUnavailableError, RefineryError, withOperatorDetail } from '../errors';
 import type { ImageRef } from '../workflows/types';
 import { stagingKey } from './blob-keys';
 import { runStage, type StageDeps } from './stage';
@@ -33,24 +35,35 @@ export interface RefineDeps extends StageDeps {
 
 export function createRefineConceptImage(deps: RefineDeps) {
   return async function refineConceptImage(input: RefineConceptImageInput): Promise<RefineConceptImageOutput> {
-    return runStage(deps, 'refine', input.taskId, async ({ signal, heartbeat, log }) => {
+    return runStage(deps, 'refine', input.taskId, async ({ signal, heartbeat, log, earlierDetails, keepDetails }) => {
       const original = await deps.imageStore.get(input.original.key);
-      const answer = await deps.conceptService.refine({
-        taskId: input.taskId,
-        image: original,
-        originalImageUrl: input.originalImageUrl,
-        refinementPrompt: input.refinementPrompt,
-        logoDescription: input.logoDescription,
-        themeDescription: input.themeDescription,
-        preserveAspects: input.preserveAspects,
-        signal,
-        heartbeat,
-      });
-      // A provider that hosts its output answers with a URL: fetched with the same guards as originals.
-      const data =
-        answer.kind === 'image'
-          ? answer.data
-          : (await safeDownload(answer.url, deps.download, { signal, onProgress: heartbeat })).data;
+      // A provider that hosts its output answered an earlier attempt with a URL, and fetching it
+      // failed: the image exists and was paid for, so fetch it again instead of generating again.
+      const earlier = hostedResultOf(earlierDetails);
+      let answer: RefineResult;
+      if (earlier) {
+        log.info({ provider: deps.conceptService.name }, 'fetching the image an earlier attempt was answered with');
+        answer = { kind: 'url', url: earlier.resultUrl, notes: earlier.notes };
+      } else {
+        answer = await deps.conceptService.refine({
+          taskId: input.taskId,
+          image: original,
+          originalImageUrl: input.originalImageUrl,
+          refinementPrompt: input.refinementPrompt,
+          logoDescription: input.logoDescription,
+          themeDescription: input.themeDescription,
+          preserveAspects: input.preserveAspects,
+          signal,
+          heartbeat,
+        });
+      }
+      let data: Buffer;
+      if (answer.kind === 'image') data = answer.data;
+      else {
+        const kept: HostedResult = { resultUrl: answer.url, notes: answer.notes };
+        keepDetails(kept);
+        data = await fetchProviderResult(deps, answer.url, signal, heartbeat);
+      }
       // Whatever the provider sent, or its URL led to, must decode: a broken answer is the provider's fault.
       const image = await inspectProviderImage(deps.conceptService.name, data, deps.download.maxPixels);
       const key = stagingKey(input.taskId, 'refined');
@@ -63,4 +76,32 @@ export function createRefineConceptImage(deps: RefineDeps) {
       };
     });
   };
+}
+
+/** Heartbeat details of the refine stage: the provider's hosted result, once it is known. */
+interface HostedResult {
+  resultUrl: string;
+  notes: string[];
+}
+
+function hostedResultOf(details: unknown): HostedResult | undefined {
+  const d = details as Partial<HostedResult> | undefined;
+  return d && typeof d.resultUrl === 'string' && Array.isArray(d.notes) ? { resultUrl: d.resultUrl, notes: d.notes } : undefined;
+}
+
+/**
+ * Fetches the provider's hosted result through the guarded download. A failure says the URL came
+ * from the provider (not the user's original) and keeps its retryability: transient ones are the
+ * provider's unavailability, permanent ones a broken answer.
+ */
+async function fetchProviderResult(deps: RefineDeps, url: string, signal: AbortSignal, heartbeat: () => void): Promise<Buffer> {
+  try {
+    return (await safeDownload(url, deps.download, { signal, onProgress: heartbeat })).data;
+  } catch (err) {
+    if (!(err instanceof RefineryError)) throw err;
+    const message = `fetching the image URL ${deps.conceptService.name} answered with failed: ${err.message}`;
+    const wrapped = err.retryable ? new ProviderUnavailableError(message, { cause: err }) : new InvalidProviderResponseError(message, { cause: err });
+    wrapped.retryAfterMs = err.retryAfterMs;
+    throw err.operatorDetail ? withOperatorDetail(wrapped, err.operatorDetail) : wrapped;
+  }
 }

@@ -22,6 +22,10 @@ export interface StageContext {
   /** Aborted on activity cancellation and on worker shutdown. */
   signal: AbortSignal;
   heartbeat(): void;
+  /** What the previous attempt recorded with keepDetails (Temporal hands it to the retry). */
+  earlierDetails: unknown;
+  /** Records details that every later heartbeat carries, so a retry can resume from them. */
+  keepDetails(details: unknown): void;
 }
 
 export async function runStage<T>(
@@ -33,7 +37,9 @@ export async function runStage<T>(
   const activity = Context.current();
   const { attempt, workflowExecution, heartbeatTimeoutMs } = activity.info;
   const log = deps.logger.child({ taskId, stage, attempt });
-  const heartbeat = () => activity.heartbeat();
+  // Each heartbeat replaces the recorded details: send the kept ones every time, not just once.
+  let details: unknown = activity.info.heartbeatDetails;
+  const heartbeat = () => activity.heartbeat(details);
   // Heartbeat on a timer too: a stage can wait a long time without any progress callback (a host
   // that never answers), and a silent attempt would neither see a cancel nor survive its timeout.
   const timer = setInterval(heartbeat, Math.max(250, (heartbeatTimeoutMs ?? 20_000) / 4));
@@ -44,7 +50,12 @@ export async function runStage<T>(
   log.info('stage started');
   const observed = observeStageAttempt(stage);
   try {
-    const result = await work({ log, signal: activity.cancellationSignal, heartbeat });
+    const keepDetails = (kept: unknown) => {
+      details = kept;
+      heartbeat();
+    };
+    const earlierDetails = activity.info.heartbeatDetails;
+    const result = await work({ log, signal: activity.cancellationSignal, heartbeat, earlierDetails, keepDetails });
     log.info('stage finished');
     observed.succeeded();
     return result;

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRefinementInputError } from '../errors';
-import { findInputProblems } from '../workflows/input-validation';
+import { findInputProblems, LIMITS, textProblem } from '../workflows/input-validation';
 import { initialProgress } from '../workflows/progress';
 import {
   cancelRefinementSignal,
@@ -92,9 +92,7 @@ export class RefinementClient {
 
   /** Starting the same task id again, while it runs or after it ended, returns that same refinement. */
   async start(request: StartRefinementRequest): Promise<StartedRefinement> {
-    const input: RefinementInput = { ...request, taskId: request.taskId ?? randomUUID(), stagePolicies: this.options.stagePolicies };
-    const problems = findInputProblems(input);
-    if (problems.length > 0) throw new InvalidRefinementInputError(`invalid refinement request: ${problems.join('; ')}`);
+    const input = this.validInput(request);
     const workflowId = workflowIdFor(input.taskId);
     try {
       const handle = await this.client.workflow.start<typeof refineConcept>('refineConcept', {
@@ -116,6 +114,17 @@ export class RefinementClient {
       const existing = await this.client.workflow.getHandle(workflowId).describe();
       return { taskId: input.taskId, workflowId, runId: existing.runId };
     }
+  }
+
+  /**
+   * The workflow input for a request, checked by the workflow's own rules: throws
+   * InvalidRefinementInputError for a request the workflow would refuse, before anything is stored.
+   */
+  validInput(request: StartRefinementRequest): RefinementInput {
+    const input: RefinementInput = { ...request, taskId: request.taskId ?? randomUUID(), stagePolicies: this.options.stagePolicies };
+    const problems = findInputProblems(input);
+    if (problems.length > 0) throw new InvalidRefinementInputError(`invalid refinement request: ${problems.join('; ')}`);
+    return input;
   }
 
   /** Where the refinement stands: the workflow's own account, with the server's status as the authority. */
@@ -162,6 +171,9 @@ export class RefinementClient {
 
   /** Sends the cancel signal unless the refinement is past the point where a cancel can change it. */
   async cancel(taskId: string, reason?: string): Promise<CancelOutcome> {
+    // The reason lands in the run's memo and progress: the same text rule as every other field.
+    const problem = reason === undefined ? undefined : textProblem(reason, LIMITS.cancelReasonLength);
+    if (problem) throw new InvalidRefinementInputError(`invalid cancel request: reason ${problem}`);
     const progress = await this.progress(taskId);
     if (progress.status !== 'running' || progress.currentStage === 'storeConcept') return 'too-late';
     await this.handle(taskId).signal(cancelRefinementSignal, { reason });

@@ -10,9 +10,11 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -31,7 +33,8 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
   const { taskId, userId } = input;
   const progress = new ProgressTracker(taskId);
   setHandler(progressQuery, () => progress.snapshot());
-  const problems = findInputProblems(input);
+  // Runs started before the shared text rule replay with the rule they started under.
+  const problems = findInputProblems(input, { current: patched('shared-text-rule') });
   if (problems.length > 0) {
     const message = `task ${taskId}: invalid refinement request: ${problems.join('; ')}`;
     progress.failed(message);
@@ -56,6 +59,12 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
     if (isCancellation(err)) {
       progress.cancelled();
       throw err;
+    }
+    // A cancel was accepted, then the stage reported something else: an attempt lost on a dead
+    // worker times out instead of confirming the cancel. The user asked for a cancel and got one.
+    if (cancelAccepted(progress) && patched('cancel-wins-over-stage-failure')) {
+      progress.cancelled();
+      throw new CancelledFailure(progress.cancellation?.reason ?? 'cancelled');
     }
     const failure = describeFailure(err, taskId, progress.snapshot().currentStage);
     progress.failed(failure.message);
@@ -136,6 +145,8 @@ const STAGE_SUMMARIES: Record<Stage, string> = {
   storeConcept: 'Store the refined concept record',
 };
 
+const CLEANUP_SUMMARY = 'Remove staged blobs (and, if the refinement did not complete, its stored image)';
+
 /** One proxy per stage: each gets its own timeouts and retry policy. */
 function stageActivities(input: RefinementInput) {
   const policies = resolveStagePolicies(input.stagePolicies);
@@ -146,11 +157,14 @@ function stageActivities(input: RefinementInput) {
     refine: proxy('refine', { taskQueue: providerTaskQueue(workflowInfo().taskQueue) }),
     storeImage: proxy('storeImage'),
     storeConcept: proxy('storeConcept'),
-    cleanup: proxyActivities<RefineryActivities>({
-      startToCloseTimeout: '1m',
-      retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 50 },
-      summary: 'Remove staged blobs (and, if the refinement did not complete, its stored image)',
-    }),
+    // Runs started before cleanup had a policy of its own keep the options they were scheduled with.
+    cleanup: patched('bounded-cleanup')
+      ? proxyActivities<RefineryActivities>(stageOptions(policies.cleanup, CLEANUP_SUMMARY))
+      : proxyActivities<RefineryActivities>({
+          startToCloseTimeout: '1m',
+          retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 50 },
+          summary: CLEANUP_SUMMARY,
+        }),
   };
 }
 
@@ -168,6 +182,14 @@ function stageOptions(policy: StagePolicy, summary: string): ActivityOptions {
     },
     summary,
   };
+}
+
+/**
+ * The server accepted a cancel of this run (the signal's request, or the Web UI's) before the
+ * concept was being stored: from then on the run ends Canceled whatever the running stage reports.
+ */
+function cancelAccepted(progress: ProgressTracker): boolean {
+  return CancellationScope.current().consideredCancelled && progress.cancellation?.outcome !== 'too-late';
 }
 
 const { requestCancellation } = proxyLocalActivities<RefineryActivities>({

@@ -9,6 +9,10 @@ import type { Duration } from '@temporalio/common';
 export const STAGES = ['download', 'refine', 'storeImage', 'storeConcept'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** Every activity with a policy here: the four stages, and the cleanup that follows them. */
+export const POLICY_NAMES = [...STAGES, 'cleanup'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
 export interface StagePolicy {
   /** Bounds one attempt; a crashed worker's attempt is retried after it (or after the heartbeat timeout). */
   startToCloseTimeout: Duration;
@@ -21,9 +25,9 @@ export interface StagePolicy {
   maximumAttempts: number;
 }
 
-export type StagePolicyOverrides = Partial<Record<Stage, Partial<StagePolicy>>>;
+export type StagePolicyOverrides = Partial<Record<PolicyName, Partial<StagePolicy>>>;
 
-export const DEFAULT_STAGE_POLICIES: Record<Stage, StagePolicy> = {
+export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
   // Untrusted hosts: a few quick retries, then give up; the download itself has its own deadline.
   download: {
     startToCloseTimeout: '90s',
@@ -59,10 +63,21 @@ export const DEFAULT_STAGE_POLICIES: Record<Stage, StagePolicy> = {
     maximumInterval: '30s',
     maximumAttempts: 50,
   },
+  // Removing the run's blobs: quick, but a lost attempt must be noticed within a heartbeat timeout,
+  // not after a minute with the refinement's row and image already there; retried for long, since
+  // what it leaves behind is never removed otherwise.
+  cleanup: {
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '10s',
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 50,
+  },
 };
 
-export function resolveStagePolicies(overrides: StagePolicyOverrides = {}): Record<Stage, StagePolicy> {
+export function resolveStagePolicies(overrides: StagePolicyOverrides = {}): Record<PolicyName, StagePolicy> {
   const resolved = { ...DEFAULT_STAGE_POLICIES };
-  for (const stage of STAGES) resolved[stage] = { ...DEFAULT_STAGE_POLICIES[stage], ...overrides[stage] };
+  for (const name of POLICY_NAMES) resolved[name] = { ...DEFAULT_STAGE_POLICIES[name], ...overrides[name] };
   return resolved;
 }

@@ -122,8 +122,15 @@ describe.each(temporalServers())('gateway refinements on the $name', ({ kind, ad
     expect(started.status).toBe(202);
     const { taskId } = (await started.json()) as any;
     const result = await stack.refinements.result(taskId);
-    expect(result.originalImageUrl).toMatch(new RegExp(`^${gateway.origin}/images/uploads/${taskId}/original\\?expires=`));
-    const uploaded = await fetch(result.originalImageUrl);
+    // History and the concept row hold a reference, not a credential (issue 9, item 14)...
+    expect(result.originalImageUrl).toBe(`upload:${taskId}`);
+    const history = JSON.stringify(await stack.refinements.handle(taskId).fetchHistory());
+    expect(history).not.toMatch(/signature=/);
+    expect((await stack.concepts.findById(result.conceptId))?.originalImageUrl).toBe(`upload:${taskId}`);
+    // ...and the owner gets a freshly signed link that serves the upload.
+    const concept = (await (await gateway.fetch(`/v1/concepts/${result.conceptId}`, { token })).json()) as any;
+    expect(concept.originalImageUrl).toMatch(new RegExp(`^${gateway.origin}/images/uploads/${taskId}/original\\?expires=`));
+    const uploaded = await fetch(concept.originalImageUrl);
     expect(Buffer.from(await uploaded.arrayBuffer()).equals(original)).toBe(true);
 
     const tooBig = new FormData();

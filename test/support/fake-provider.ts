@@ -20,8 +20,8 @@ export type Behaviour =
   | { kind: 'truncatedPng' }
   /** The provider's error JSON with this status (400 by default). */
   | { kind: 'reject'; message: string; status?: number }
-  /** The answer names an image hosted by the fake instead of carrying it. */
-  | { kind: 'url' };
+  /** The answer names an image hosted by the fake instead of carrying it; its first `failFetches` GETs answer `failStatus` (503). */
+  | { kind: 'url'; failFetches?: number; failStatus?: number };
 
 export interface RecordedRequest {
   method: string;
@@ -65,6 +65,9 @@ export class FakeProvider {
   readonly requests: RecordedRequest[] = [];
   private readonly plan: Behaviour[] = [];
   private readonly hosted = new Map<string, Buffer>();
+  private readonly hostedFailures = new Map<string, { remaining: number; status: number }>();
+  /** GETs of hosted images, by path, whatever they were answered. */
+  readonly hostedFetches = new Map<string, number>();
   private readonly server: http.Server;
 
   protected constructor(private readonly dialect: ProviderDialect) {
@@ -94,6 +97,8 @@ export class FakeProvider {
   reset(): void {
     this.plan.length = 0;
     this.requests.length = 0;
+    this.hostedFetches.clear();
+    this.hostedFailures.clear();
   }
 
   async waitForRequests(count: number, timeoutMs = 30_000): Promise<RecordedRequest[]> {
@@ -123,6 +128,12 @@ export class FakeProvider {
     const arrivedAt = Date.now();
     const url = req.url ?? '';
     if (req.method === 'GET' && this.hosted.has(url)) {
+      this.hostedFetches.set(url, (this.hostedFetches.get(url) ?? 0) + 1);
+      const failure = this.hostedFailures.get(url);
+      if (failure && failure.remaining > 0) {
+        failure.remaining--;
+        return void res.writeHead(failure.status, { 'content-type': 'text/plain' }).end('temporarily unavailable');
+      }
       const png = this.hosted.get(url)!;
       return void res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length }).end(png);
     }
@@ -174,6 +185,7 @@ export class FakeProvider {
     if (behaviour.kind === 'url') {
       const path = `/files/${this.requests.length}-${Date.now()}.png`;
       this.hosted.set(path, png);
+      if (behaviour.failFetches) this.hostedFailures.set(path, { remaining: behaviour.failFetches, status: behaviour.failStatus ?? 503 });
       return send(this.dialect.urlAnswer(this.origin + path));
     }
     send(this.dialect.imageAnswer(png));

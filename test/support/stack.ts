@@ -13,14 +13,14 @@ import type { ConceptStore } from '../../src/adapters/concept-store/concept-stor
 import { loadConfig, type Config } from '../../src/config';
 import { RefinementClient, type StartRefinementRequest } from '../../src/client/refinements';
 import { connectTemporalClient } from '../../src/temporal/connection';
-import { STAGES, type StagePolicyOverrides } from '../../src/workflows/stage-policies';
+import { POLICY_NAMES, type StagePolicyOverrides } from '../../src/workflows/stage-policies';
 import type { FaultPlan } from './faults';
 import { WorkerHandle } from './worker-handle';
 import type { HoldPlan, JournalEntry } from './worker-process';
 
 /** Short timeouts so that a crashed attempt is retried within seconds. */
 export const FAST_POLICIES: StagePolicyOverrides = Object.fromEntries(
-  STAGES.map((stage) => [
+  POLICY_NAMES.map((stage) => [
     stage,
     { heartbeatTimeout: '2s', initialInterval: '200ms', maximumInterval: '1s', maximumAttempts: 5 },
   ]),

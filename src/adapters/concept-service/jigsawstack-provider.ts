@@ -11,7 +11,7 @@
  * The original goes by URL because the API takes input images only as a URL or a file-store key:
  * the provider fetches the original itself, so an uploaded original must be reachable from there.
  */
-import { InvalidProviderResponseError } from '../../errors';
+import { InvalidProviderResponseError, InvalidRefinementInputError, PromptRejectedError } from '../../errors';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
 import {
   buildRefinementPrompt,
@@ -20,6 +20,8 @@ import {
   inspectProviderImage,
   parseJsonAnswer,
   postToProvider,
+  providerMessage,
+  redact,
   type ProviderHttpSettings,
 } from './provider-http';
 
@@ -40,6 +42,10 @@ export class JigsawStackProvider implements ConceptService {
   constructor(private readonly options: JigsawStackOptions) {}
 
   async refine(request: RefineRequest): Promise<RefineResult> {
+    // An uploaded original is named by a reference (upload:<taskId>), not a URL JigsawStack could fetch.
+    if (!/^https?:\/\//i.test(request.originalImageUrl)) {
+      throw new InvalidRefinementInputError(`${this.name} takes the original only by an http(s) URL it can fetch; uploaded originals cannot be sent to it`);
+    }
     const prompt = buildRefinementPrompt(request).slice(0, MAX_PROMPT_CHARS);
     const answer = await postToProvider(this.options.http, {
       provider: this.name,
@@ -58,7 +64,11 @@ export class JigsawStackProvider implements ConceptService {
     }
     const json = parseJsonAnswer(this.name, answer) as { success?: unknown; url?: unknown; image?: unknown; message?: unknown };
     if (json.success === false) {
-      throw new InvalidProviderResponseError(`${this.name} answered success: false without an error status`);
+      // A refusal in a 200: keep what the provider said (it may echo request data, so redacted).
+      const said = providerMessage(answer.body);
+      throw new PromptRejectedError(
+        redact(`${this.name} refused the request (success: false)${said ? `: ${said}` : ' without a message'}`, [this.options.apiKey]),
+      );
     }
     if (json.url !== undefined) return { kind: 'url', url: hostedImageUrl(this.name, json.url), notes };
     if (typeof json.image === 'string') {

@@ -15,6 +15,7 @@ import {
   ProviderUnavailableError,
   RefineryError,
   describeError,
+  withOperatorDetail,
 } from '../../errors';
 import { observeProviderCall } from '../../observability/metrics';
 import { inspectImage, type InspectedImage } from '../http/image-inspection';
@@ -107,7 +108,11 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
     if (deadline.aborted) {
       throw new ProviderUnavailableError(`${call.provider} did not answer within ${settings.timeoutMs} ms`);
     }
-    throw new ProviderUnavailableError(redact(`${call.provider} could not be reached: ${describeNetworkError(err)}`, call.secrets));
+    // The user sees the kind of failure; the raw error (addresses, ports) goes to the operator's log.
+    throw withOperatorDetail(
+      new ProviderUnavailableError(`${call.provider} could not be reached: ${describeNetworkError(err)}`),
+      redact(`${describeError(err)}${(err as { code?: unknown }).code ? ` (${String((err as { code?: unknown }).code)})` : ''}`, call.secrets),
+    );
   } finally {
     observed.end();
     clearInterval(heartbeats);
@@ -257,8 +262,9 @@ function describeNetworkError(err: unknown): string {
   if (err instanceof undiciErrors.ConnectTimeoutError) return 'connection timed out';
   if (err instanceof undiciErrors.HeadersTimeoutError) return 'no response headers in time';
   if (err instanceof undiciErrors.BodyTimeoutError) return 'the answer stalled';
+  // The code only: the message names the address and port connected to, which is for the operator.
   const code = (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' ? `${code} (${describeError(err)})` : describeError(err);
+  return typeof code === 'string' ? code : 'network error';
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { ConceptValidationError, StorageUnavailableError } from '../../errors';
+import { ConceptValidationError, StorageUnavailableError, withOperatorDetail } from '../../errors';
 import type { ConceptStore, RefinedConcept, RefinedConceptInput } from './concept-store';
 import { connectDatabase, migrateToLatest, type DatabaseConfig } from '../database/knex-database';
 import { CONCEPT_STORE_MIGRATIONS, CONCEPT_STORE_MIGRATIONS_TABLE } from './migrations';
@@ -234,7 +234,14 @@ export function classifyDatabaseError(err: unknown, action: string): unknown {
   if (err instanceof StorageUnavailableError || err instanceof ConceptValidationError) return err;
   const verdict = judge(err);
   const reason = err instanceof Error ? err.message : String(err);
-  if (verdict === 'transient') return new StorageUnavailableError(`could not ${action}: ${reason}`, { cause: err });
+  // A connection failure's message names the database's address: that is for the operator's log only.
+  if (verdict === 'transient') {
+    const code = (err as { code?: unknown } | null)?.code;
+    return withOperatorDetail(
+      new StorageUnavailableError(`could not ${action}: the database is unavailable${typeof code === 'string' ? ` (${code})` : ''}`, { cause: err }),
+      reason,
+    );
+  }
   if (verdict === 'permanent') return new ConceptValidationError(`could not ${action}: ${reason}`, { cause: err });
   return err;
 }

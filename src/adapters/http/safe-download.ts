@@ -17,11 +17,13 @@ import { Agent, request, type Dispatcher } from 'undici';
 import {
   BlockedAddressError,
   DownloadFailedError,
+  DownloadTooSlowError,
   ImageTooLargeError,
   ImageUnavailableError,
   InvalidImageUrlError,
   RefineryError,
   describeError,
+  withOperatorDetail,
 } from '../../errors';
 import { downloadBytes, recordDownloadRefusal } from '../../observability/metrics';
 import { anyAddress, parseIpLiteral, publicAddressesOnly, type AddressPolicy } from './address-policy';
@@ -99,6 +101,8 @@ export async function downloadWithAddressPolicy(
     recordDownloadRefusal(err);
     throw err;
   }
+  /** Body bytes received when the deadline struck tell a trickling host from one that never answered. */
+  let bodyBytes = 0;
   try {
     for (let redirects = 0; ; redirects++) {
       refuseForbiddenLiteral(current, options.addressPolicy);
@@ -124,12 +128,15 @@ export async function downloadWithAddressPolicy(
       }
       refuseUnsuccessfulStatus(response, current);
       refuseAnnouncedOversize(response, current, limits.maxBytes);
-      const data = await readBodyWithin(response.body, current, limits.maxBytes, options.onProgress);
+      const data = await readBodyWithin(response.body, current, limits.maxBytes, (bytes) => {
+        bodyBytes = bytes;
+        options.onProgress?.(bytes);
+      });
       downloadBytes.inc(data.length);
       return { data, contentType: firstHeader(response.headers['content-type']), finalUrl: current.href };
     }
   } catch (err) {
-    const failure = explainFailure(err, current, { callerSignal, deadline, totalTimeoutMs: limits.totalTimeoutMs });
+    const failure = explainFailure(err, current, { callerSignal, deadline, totalTimeoutMs: limits.totalTimeoutMs, bodyBytes });
     recordDownloadRefusal(failure);
     throw failure;
   } finally {
@@ -194,11 +201,18 @@ function resolveWithSystemDns(hostname: string, family: 0 | 4 | 6): Promise<dns.
 function checkedLookup(policy: AddressPolicy, resolveHost: HostResolver): LookupFunction {
   const resolveAndCheck = async (hostname: string, family: 0 | 4 | 6): Promise<dns.LookupAddress[]> => {
     const addresses = await resolveHost(hostname, family);
-    if (addresses.length === 0) throw new DownloadFailedError(`${hostname} did not resolve to any address`);
+    if (addresses.length === 0) throw new DownloadFailedError(`${hostname} could not be reached`);
     for (const { address } of addresses) {
       const parsed = parseIpLiteral(address);
       const reason = parsed ? policy(parsed) : `resolver answered "${address}", which is not an IP address`;
-      if (reason) throw new BlockedAddressError(`refusing to contact ${hostname}: its address ${reason}`);
+      // The user learns which rule refused their host, not what it resolved to (that would map our
+      // internal names for them); the operator's log gets the address.
+      if (reason) {
+        throw withOperatorDetail(
+          new BlockedAddressError(`refusing to contact ${hostname}: it resolves to an address that is not public (only public unicast addresses may be contacted)`),
+          `${hostname} resolved to ${reason}`,
+        );
+      }
     }
     return addresses;
   };
@@ -279,20 +293,36 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Turns whatever went wrong into our typed errors, except a caller's abort, which stays theirs. */
+/**
+ * Turns whatever went wrong into our typed errors, except a caller's abort, which stays theirs. The
+ * messages reach the user: they say what happened in terms of the URL they gave, never a resolved
+ * address or a raw socket error (which would tell a refused port from a filtered one); those go to
+ * the operator's log as operatorDetail.
+ */
 function explainFailure(
   err: unknown,
   url: URL,
-  context: { callerSignal: AbortSignal | undefined; deadline: AbortSignal; totalTimeoutMs: number },
+  context: { callerSignal: AbortSignal | undefined; deadline: AbortSignal; totalTimeoutMs: number; bodyBytes: number },
 ): unknown {
   if (context.callerSignal?.aborted) return context.callerSignal.reason;
   if (err instanceof RefineryError) return err;
-  if (context.deadline.aborted) {
-    return new DownloadFailedError(`download from ${url.host} did not finish within ${context.totalTimeoutMs} ms`, {
-      cause: err,
-    });
-  }
   const code = (err as { code?: unknown } | null)?.code;
   const detail = typeof code === 'string' ? `${code}: ${describeError(err)}` : describeError(err);
-  return new DownloadFailedError(`download from ${url.host} failed (${detail})`, { cause: err });
+  if (context.deadline.aborted) {
+    // The host kept sending but too slowly to finish in time: it would do the same again.
+    if (context.bodyBytes > 0) {
+      return withOperatorDetail(
+        new DownloadTooSlowError(
+          `download from ${url.host} was still arriving after the ${context.totalTimeoutMs} ms deadline (${context.bodyBytes} bytes received): the host sends too slowly`,
+          { cause: err },
+        ),
+        detail,
+      );
+    }
+    return withOperatorDetail(
+      new DownloadFailedError(`download from ${url.host} did not finish within ${context.totalTimeoutMs} ms`, { cause: err }),
+      detail,
+    );
+  }
+  return withOperatorDetail(new DownloadFailedError(`download from ${url.host} failed: the host could not be reached or broke the connection`, { cause: err }), detail);
 }

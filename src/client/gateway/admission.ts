@@ -7,13 +7,13 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { uploadKey } from '../../activities/blob-keys';
 import type { ImageStore } from '../../adapters/image-store/image-store';
 import { InvalidRefinementInputError } from '../../errors';
-import type { RefinementClient } from '../refinements';
+import type { RefinementClient, StartRefinementRequest } from '../refinements';
+import { uploadReference } from '../../workflows/input-validation';
 import type { RefinementStatus } from '../../workflows/types';
 import type { AuthenticatedUser } from './auth';
 import { isUniqueViolation, type ClaimedRequest, type OwnershipStore } from './ownership';
 import { HttpProblem, ProblemType } from './problems';
 import type { CreateRefinementBody } from './schemas';
-import type { UrlSigner } from './signed-urls';
 import type { StatusCache } from './status-cache';
 
 export interface UploadedImage {
@@ -40,7 +40,6 @@ export interface AdmissionDeps {
   statusCache: StatusCache;
   refinements: RefinementClient;
   imageStore: ImageStore;
-  signer: UrlSigner;
   maxRunningPerUser: number;
   capRetryAfterSeconds: number;
 }
@@ -56,8 +55,12 @@ export class Admission {
       if (earlier) return this.replay(request, earlier.task_id, earlier.request_fingerprint, fingerprint, earlier.status);
     }
     const taskId = randomUUID();
+    // The workflow's own input check, before anything is claimed or stored: a request it would
+    // refuse leaves no row and no upload behind.
+    this.deps.refinements.validInput(this.startRequest(taskId, request));
+    let claimed: boolean;
     try {
-      await ownership.claim({ taskId, userId: request.user.id, idempotencyKey: request.idempotencyKey, fingerprint, request: requestOf(request) });
+      claimed = await this.claimWithinCap(taskId, request, fingerprint);
     } catch (err) {
       // The same key sent twice at once: the other request won the claim; answer with its refinement.
       if (!request.idempotencyKey || !isUniqueViolation(err)) throw err;
@@ -65,13 +68,12 @@ export class Admission {
       if (!winner) throw err;
       return this.replay(request, winner.task_id, winner.request_fingerprint, fingerprint, winner.status);
     }
-    // Claim first, count after: two concurrent starts both see each other and neither slips past the cap.
-    await this.enforceRunningCap(request.user.id, taskId);
+    if (!claimed) throw this.capReached();
     try {
       await this.start(taskId, request);
     } catch (err) {
       // Without a key the caller cannot retry into this task id, so the claim would only dangle.
-      // With one, keep it: the retry finds it and starts the same task id.
+      // With one, keep it: the retry finds it and starts the same task id (uploading again).
       if (!request.idempotencyKey || err instanceof InvalidRefinementInputError) await ownership.release(taskId);
       throw err;
     }
@@ -98,44 +100,66 @@ export class Admission {
     return { taskId, status, replayed: true };
   }
 
-  private async enforceRunningCap(userId: string, taskId: string): Promise<void> {
+  /**
+   * The cap is checked and the claim made in one transaction (OwnershipStore.claimWithinCap), so
+   * concurrent starts are admitted exactly up to the cap. The status column may lag behind
+   * refinements that ended unobserved: look at them before refusing.
+   */
+  private async claimWithinCap(taskId: string, request: AdmissionRequest, fingerprint: string): Promise<boolean> {
     const { ownership, statusCache, maxRunningPerUser } = this.deps;
-    if ((await ownership.countRunning(userId)) <= maxRunningPerUser) return;
-    // The column may lag behind refinements that ended unobserved: look before refusing.
-    await statusCache.refreshRunning(userId);
-    if ((await ownership.countRunning(userId)) <= maxRunningPerUser) return;
-    await ownership.release(taskId);
-    throw new HttpProblem(
+    const row = { taskId, userId: request.user.id, idempotencyKey: request.idempotencyKey, fingerprint, request: requestOf(request) };
+    if (await ownership.claimWithinCap(row, maxRunningPerUser)) return true;
+    await statusCache.refreshRunning(request.user.id);
+    return ownership.claimWithinCap(row, maxRunningPerUser);
+  }
+
+  private capReached(): HttpProblem {
+    const { maxRunningPerUser, capRetryAfterSeconds } = this.deps;
+    return new HttpProblem(
       {
         type: ProblemType.tooManyRunning,
         title: 'Too many running refinements',
         status: 429,
         detail: `at most ${maxRunningPerUser} refinements may run at once; wait for one to finish or cancel one`,
       },
-      { 'retry-after': String(this.deps.capRetryAfterSeconds) },
+      { 'retry-after': String(capRetryAfterSeconds) },
     );
   }
 
-  private async start(taskId: string, { user, body, upload }: AdmissionRequest): Promise<void> {
-    let originalImageUrl = body.originalImageUrl;
-    let uploadedImageKey: string | undefined;
-    if (upload) {
-      uploadedImageKey = uploadKey(taskId);
-      await this.deps.imageStore.put(uploadedImageKey, upload.data, { contentType: upload.contentType, metadata: { taskId, userId: user.id } });
-      originalImageUrl = this.deps.signer.sign(uploadedImageKey).url;
-    }
-    if (!originalImageUrl) throw new Error('a refinement needs an image URL or an upload');
-    await this.deps.refinements.start({
+  /** An upload is named by a reference, never by a signed link: the input lands in history and the concept row. */
+  private startRequest(taskId: string, { user, body, upload }: AdmissionRequest): StartRefinementRequest {
+    return {
       taskId,
       userId: user.id,
       isAnonymous: user.isAnonymous,
-      originalImageUrl,
-      uploadedImageKey,
+      originalImageUrl: upload ? uploadReference(taskId) : (body.originalImageUrl ?? ''),
+      uploadedImageKey: upload ? uploadKey(taskId) : undefined,
       refinementPrompt: body.refinementPrompt,
       logoDescription: body.logoDescription,
       themeDescription: body.themeDescription,
       preserveAspects: body.preserveAspects,
-    });
+    };
+  }
+
+  /** Writes the upload, then starts; if the start fails, the upload goes unless the run exists after all. */
+  private async start(taskId: string, request: AdmissionRequest): Promise<void> {
+    const input = this.deps.refinements.validInput(this.startRequest(taskId, request));
+    const { upload } = request;
+    if (upload && input.uploadedImageKey) {
+      await this.deps.imageStore.put(input.uploadedImageKey, upload.data, {
+        contentType: upload.contentType,
+        metadata: { taskId, userId: request.user.id },
+      });
+    }
+    try {
+      await this.deps.refinements.start(input);
+    } catch (err) {
+      // A start whose answer was lost may still have created the run, which then needs its upload.
+      if (input.uploadedImageKey && !(await this.workflowExists(taskId).catch(() => false))) {
+        await this.deps.imageStore.remove([input.uploadedImageKey]);
+      }
+      throw err;
+    }
   }
 
   private async workflowExists(taskId: string): Promise<boolean> {

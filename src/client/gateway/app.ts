@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import pino, { type Logger } from 'pino';
 import { InvalidRefinementInputError } from '../../errors';
 import { RefinementNotFoundError } from '../refinements';
+import { registerAddressRateLimit } from './address-rate-limit';
 import { Admission } from './admission';
 import { ApiKeys } from './api-keys';
 import { Authenticator } from './auth';
@@ -20,7 +21,17 @@ import { InvalidCursorError, OwnershipStore } from './ownership';
 import { auditTo } from '../../observability/audit';
 import { gatewayAuthRefusals } from '../../observability/metrics';
 import { credentialKind, registerObservability, requestIdOf } from './observability';
-import { HttpProblem, notFound, ProblemType, sendProblem, toProblem, validationProblem } from './problems';
+import {
+  clientErrorProblem,
+  frameworkErrorProblem,
+  HttpProblem,
+  notFound,
+  ProblemType,
+  sendProblem,
+  toProblem,
+  validationProblem,
+} from './problems';
+import { ProgressFeed } from './progress-feed';
 import { temporalDataConverter } from '../../temporal/connection';
 import { registerCodecRoutes } from './routes/codec';
 import { registerConceptRoutes } from './routes/concepts';
@@ -37,6 +48,9 @@ export interface GatewayDeps extends GatewayServices {
   logger?: Logger | false;
 }
 
+/** Path parameters longer than this are refused by the router; see buildGateway. */
+export const ROUTER_MAX_PARAM_LENGTH = 1024;
+
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const settings = config.gateway;
@@ -49,6 +63,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     // The caller's X-Request-Id or traceparent, else a new id; logged as `requestId` (observability.ts).
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Above every id rule (128), so the route's schema decides and names the field; only longer
+    // segments are refused by the router itself (414, problem+json through frameworkErrors).
+    routerOptions: { maxParamLength: ROUTER_MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorProblem,
+    clientErrorHandler: clientErrorProblem,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -65,6 +84,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   await app.register(fastifyHelmet, { contentSecurityPolicy: { useDefaults: false, directives: pageContentSecurityPolicy(config) } });
   useDocsContentSecurityPolicy(app);
+  await registerAddressRateLimit(app, settings.addressRateLimit);
   await app.register(fastifyMultipart, { limits: { fileSize: settings.uploadMaxBytes, files: 1 } });
   await app.register(fastifySwagger, {
     openapi: {
@@ -139,7 +159,6 @@ function createContext(deps: GatewayDeps): GatewayContext {
     statusCache,
     refinements: deps.refinements,
     imageStore: deps.imageStore,
-    signer,
     maxRunningPerUser: config.gateway.maxRunningPerUser,
     capRetryAfterSeconds: config.gateway.capRetryAfterSeconds,
   });
@@ -150,6 +169,7 @@ function createContext(deps: GatewayDeps): GatewayContext {
     admission,
     signer,
     views: new Views(signer, deps.imageStore, config.imageStore.publicBaseUrl),
+    progressFeed: new ProgressFeed(deps.refinements, config.gateway.maxStreamsPerUser),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Config } from '../../config';
 import type { RefinementClient } from '../refinements';
 import type { Admission } from './admission';
 import type { OwnershipStore } from './ownership';
+import type { ProgressFeed } from './progress-feed';
 import type { UrlSigner } from './signed-urls';
 import type { StatusCache } from './status-cache';
 import type { Views } from './views';
@@ -39,4 +40,6 @@ export interface GatewayContext extends GatewayServices {
   admission: Admission;
   signer: UrlSigner;
   views: Views;
+  /** One shared poll per watched refinement, and the per-user stream cap. */
+  progressFeed: ProgressFeed;
 }

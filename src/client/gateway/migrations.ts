@@ -8,6 +8,8 @@ import type { NamedMigration } from '../../adapters/database/knex-database';
 export const OWNERSHIP_TABLE = 'gateway_refinements';
 export const API_KEYS_TABLE = 'gateway_api_keys';
 export const GATEWAY_MIGRATIONS_TABLE = 'gateway_migrations';
+/** One row per user that has started a refinement: the lock that serialises that user's starts. */
+export const USER_SLOTS_TABLE = 'gateway_user_slots';
 
 const createOwnership: Knex.Migration = {
   async up(knex) {
@@ -75,9 +77,25 @@ const addRequestColumns: Knex.Migration = {
   },
 };
 
+/** One row per user, written by every claim: see OwnershipStore.claimWithinCap. */
+const createUserSlots: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.createTable(USER_SLOTS_TABLE, (table) => {
+      table.text('user_id').primary();
+      // Written by every claim: the write is what takes the lock (a row lock on PostgreSQL, the
+      // database's write lock on SQLite), so the count that follows cannot race another claim.
+      table.text('last_claim_at').notNullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable(USER_SLOTS_TABLE);
+  },
+};
+
 /** Append only; never rename a shipped migration (the name is what the bookkeeping table records). */
 export const GATEWAY_MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001-create-gateway-refinements', migration: createOwnership },
   { name: '0002-create-gateway-api-keys', migration: createApiKeys },
   { name: '0003-add-gateway-refinement-requests', migration: addRequestColumns },
+  { name: '0004-create-gateway-user-slots', migration: createUserSlots },
 ];

@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { RefinementStatus } from '../../workflows/types';
-import { OWNERSHIP_TABLE } from './migrations';
+import { OWNERSHIP_TABLE, USER_SLOTS_TABLE } from './migrations';
 
 export interface OwnershipRow {
   task_id: string;
@@ -46,23 +46,39 @@ export interface ListPage {
 export class OwnershipStore {
   constructor(private readonly knex: Knex) {}
 
-  /** Throws the database's unique violation when (user, idempotency key) is already taken. */
-  async claim(row: { taskId: string; userId: string; idempotencyKey?: string; fingerprint?: string; request?: ClaimedRequest }): Promise<void> {
-    const request = row.request;
-    await this.table().insert({
-      refinement_prompt: request?.refinementPrompt ?? null,
-      logo_description: request?.logoDescription ?? null,
-      theme_description: request?.themeDescription ?? null,
-      preserve_aspects: request ? JSON.stringify(request.preserveAspects ?? []) : null,
-      original_image_url: request?.originalImageUrl ?? null,
-      uploaded: request ? request.uploaded : null,
-      task_id: row.taskId,
-      user_id: row.userId,
-      idempotency_key: row.idempotencyKey ?? null,
-      request_fingerprint: row.fingerprint ?? null,
-      status: 'running',
-      created_at: new Date().toISOString(),
-      finished_at: null,
+  /**
+   * Claims a task id for a user if fewer than `maxRunning` of theirs are marked running; false when
+   * the cap is reached. Atomic across gateway instances: the user's slot row is written first, which
+   * locks it until the transaction ends, so concurrent claims of one user count one after another
+   * (the database is the only state the instances share). Throws the database's unique violation
+   * when (user, idempotency key) is already taken.
+   */
+  async claimWithinCap(
+    row: { taskId: string; userId: string; idempotencyKey?: string; fingerprint?: string; request?: ClaimedRequest },
+    maxRunning: number,
+  ): Promise<boolean> {
+    return this.knex.transaction(async (trx) => {
+      const now = new Date().toISOString();
+      await trx(USER_SLOTS_TABLE).insert({ user_id: row.userId, last_claim_at: now }).onConflict('user_id').merge(['last_claim_at']);
+      const counted = await trx<OwnershipRow>(OWNERSHIP_TABLE).where({ user_id: row.userId, status: 'running' }).count({ n: '*' }).first();
+      if (Number(counted?.n ?? 0) >= maxRunning) return false;
+      const request = row.request;
+      await trx<OwnershipRow>(OWNERSHIP_TABLE).insert({
+        refinement_prompt: request?.refinementPrompt ?? null,
+        logo_description: request?.logoDescription ?? null,
+        theme_description: request?.themeDescription ?? null,
+        preserve_aspects: request ? JSON.stringify(request.preserveAspects ?? []) : null,
+        original_image_url: request?.originalImageUrl ?? null,
+        uploaded: request ? request.uploaded : null,
+        task_id: row.taskId,
+        user_id: row.userId,
+        idempotency_key: row.idempotencyKey ?? null,
+        request_fingerprint: row.fingerprint ?? null,
+        status: 'running',
+        created_at: now,
+        finished_at: null,
+      });
+      return true;
     });
   }
 
@@ -81,11 +97,6 @@ export class OwnershipStore {
 
   async running(userId: string, limit: number): Promise<OwnershipRow[]> {
     return this.table().where({ user_id: userId, status: 'running' }).orderBy('created_at', 'asc').limit(limit);
-  }
-
-  async countRunning(userId: string): Promise<number> {
-    const result = await this.table().where({ user_id: userId, status: 'running' }).count({ n: '*' }).first();
-    return Number(result?.n ?? 0);
   }
 
   /** Records the end once; a terminal status is never overwritten. */

@@ -3,6 +3,8 @@
  * HttpProblem; the error handler turns it, schema validation failures and fastify's own errors into
  * one shape, so clients parse a single format.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
@@ -81,7 +83,36 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; type: string; titl
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, type: ProblemType.validation, title: 'Invalid request' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, type: ProblemType.validation, title: 'Invalid request' },
   FST_INVALID_MULTIPART_CONTENT_TYPE: { status: 415, type: 'about:blank', title: 'Unsupported Media Type' },
+  // Raised by the router before any route runs (frameworkErrors below).
+  FST_ERR_BAD_URL: { status: 400, type: ProblemType.validation, title: 'Invalid request' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, type: 'about:blank', title: 'URI Too Long' },
 };
+
+/**
+ * fastify's `frameworkErrors` option: the router's own refusals (a malformed URL component, a path
+ * parameter over the router's length limit) would otherwise answer fastify's plain JSON.
+ */
+export function frameworkErrorProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(request, reply, toProblem(error) ?? new HttpProblem({ type: 'about:blank', title: 'Bad Request', status: 400 }));
+}
+
+/**
+ * fastify's `clientErrorHandler`: requests Node's HTTP parser refused (malformed request line or
+ * headers, header overflow, request timeout) never reach fastify's routing, so the socket is
+ * answered by hand, in the same problem+json shape.
+ */
+export function clientErrorProblem(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const title = STATUS_CODES[status] ?? 'Bad Request';
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail: 'the HTTP request could not be parsed' });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
 
 export function toProblem(error: FastifyError | Error): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;

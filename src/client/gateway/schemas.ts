@@ -4,25 +4,27 @@
  * strict: an unknown field is an error, not something silently ignored.
  */
 import { z } from 'zod';
-import { ID_PATTERN, LIMITS } from '../../workflows/input-validation';
+import { ID_PATTERN, ID_RULE, LIMITS, textProblem } from '../../workflows/input-validation';
 import { STAGES } from '../../workflows/stage-policies';
 
 /** The same rule the workflow applies to task and user ids. */
 export { ID_PATTERN };
-const CONTROL_CHARACTERS = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-/** Required text: not blank, bounded, and free of NUL and other control characters (tab and newlines are fine). */
+/**
+ * Required text, by the workflow's own rule (textProblem): not blank, bounded in code points, no
+ * C0/C1 control characters (tab and newlines are fine), no lone surrogates. `maxLength` is only the
+ * documented bound for the OpenAPI document; the refinement is what decides.
+ */
 export const text = (max: number) =>
   z
     .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => v.trim() !== '', 'must not be empty or blank')
-    .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters')
-    .refine((v) => !CONTROL_CHARACTERS.test(v), 'must not contain control characters');
+    .meta({ maxLength: max })
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value, max);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
-export const imageUrl = z
-  .string()
-  .max(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`)
+export const imageUrl = text(LIMITS.urlLength)
   .refine((v) => !/[\u0000-\u001f\u007f\s]/.test(v), 'must not contain whitespace or control characters')
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http or https URL')
   .refine((v) => !URL.canParse(v) || (new URL(v).username === '' && new URL(v).password === ''), 'must not contain credentials');
@@ -52,7 +54,7 @@ export const idempotencyHeaders = z.object({
 });
 
 export const taskIdParams = z.strictObject({
-  taskId: z.string().regex(ID_PATTERN, "must be 1-128 letters, digits, '.', '_' or '-'"),
+  taskId: z.string().regex(ID_PATTERN, ID_RULE),
 });
 
 export const conceptIdParams = z.strictObject({ conceptId: z.string().max(64) });
@@ -66,7 +68,7 @@ export const listQuery = z.strictObject({
 });
 
 /** Optional: a bodiless POST (which fastify hands over as null or undefined) cancels without a reason. */
-export const cancelBody = z.strictObject({ reason: text(500).optional() }).nullish();
+export const cancelBody = z.strictObject({ reason: text(LIMITS.cancelReasonLength).optional() }).nullish();
 
 const stage = z.enum(STAGES);
 

@@ -25,19 +25,10 @@ export async function readMultipartRefinement(
 ): Promise<void> {
   const fields: Record<string, string | string[]> = {};
   let upload: Buffer | undefined;
-  for await (const part of request.parts({ limits: { fileSize: limits.maxBytes, files: 1, fields: 30, fieldSize: 8 * 1024 } })) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'image') {
-        part.file.resume();
-        throw validationProblem([{ field: `body.${part.fieldname}`, pointer: `/${part.fieldname}`, in: 'body', detail: 'is not a known file field; send the image as `image`' }]);
-      }
-      // toBuffer throws RequestFileTooLargeError (413) as soon as the limit is passed.
-      upload = await part.toBuffer();
-      continue;
-    }
-    const value = String(part.value);
-    if (LIST_FIELDS.has(part.fieldname)) fields[part.fieldname] = [...((fields[part.fieldname] as string[] | undefined) ?? []), value];
-    else fields[part.fieldname] = value;
+  try {
+    upload = await readParts(request, limits, fields);
+  } catch (err) {
+    throw malformedBodyProblem(err);
   }
   if (!upload || upload.length === 0) {
     throw validationProblem([{ field: 'body.image', pointer: '/image', in: 'body', detail: 'a multipart request needs the image file part' }]);
@@ -57,3 +48,44 @@ export async function readMultipartRefinement(
   request.upload = { data: upload, contentType };
 }
 
+/** Reads every part; the text fields go into `fields`, the image is returned. */
+async function readParts(
+  request: FastifyRequest,
+  limits: { maxBytes: number },
+  fields: Record<string, string | string[]>,
+): Promise<Buffer | undefined> {
+  let upload: Buffer | undefined;
+  for await (const part of request.parts({ limits: { fileSize: limits.maxBytes, files: 1, fields: 30, fieldSize: 8 * 1024 } })) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'image') {
+        part.file.resume();
+        throw validationProblem([{ field: `body.${part.fieldname}`, pointer: `/${part.fieldname}`, in: 'body', detail: 'is not a known file field; send the image as `image`' }]);
+      }
+      // toBuffer throws RequestFileTooLargeError (413) as soon as the limit is passed.
+      upload = await part.toBuffer();
+      continue;
+    }
+    const value = String(part.value);
+    if (LIST_FIELDS.has(part.fieldname)) fields[part.fieldname] = [...((fields[part.fieldname] as string[] | undefined) ?? []), value];
+    else fields[part.fieldname] = value;
+  }
+  return upload;
+}
+
+/**
+ * What the multipart parser throws for a body that is not well-formed multipart (no boundary, an
+ * empty or unterminated `boundary=`, a body that ends before its closing boundary because the client
+ * aborted the upload) is the client's fault: 400, not a server error. Our own answers (413 for an
+ * oversized file, 400 for a wrong field) pass through as they are.
+ */
+function malformedBodyProblem(err: unknown): unknown {
+  if (err instanceof HttpProblem) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('FST_')) return err;
+  return new HttpProblem({
+    type: ProblemType.validation,
+    title: 'Malformed multipart body',
+    status: 400,
+    detail: `the multipart/form-data body could not be read: ${describeError(err)}`,
+  });
+}

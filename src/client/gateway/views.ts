@@ -2,6 +2,7 @@
 import { uploadKey } from '../../activities/blob-keys';
 import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
 import type { ImageStore } from '../../adapters/image-store/image-store';
+import { uploadReference } from '../../workflows/input-validation';
 import type { RefinementProgress } from '../../workflows/types';
 import type { OwnershipRow } from './ownership';
 import type { RefinementView } from './schemas';
@@ -95,13 +96,18 @@ export class Views {
       logoDescription: concept.logoDescription,
       themeDescription: concept.themeDescription,
       refinementPrompt: concept.refinementPrompt,
-      originalImageUrl: concept.originalImageUrl,
+      originalImageUrl: this.originalImageUrl(concept.taskId, concept.originalImageUrl),
       imageUrl: signed.url,
       imageUrlExpiresAt: signed.expiresAt.toISOString(),
       colorPalettes: concept.colorPalettes,
       isAnonymous: concept.isAnonymous,
       createdAt: concept.createdAt.toISOString(),
     };
+  }
+
+  /** An uploaded original is stored as a reference (not a credential); its owner gets a fresh signed link. */
+  private originalImageUrl(taskId: string, stored: string): string {
+    return stored === uploadReference(taskId) ? this.signer.sign(uploadKey(taskId)).url : stored;
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * The SSE stream of one refinement, on RefinementClient.watch: a `progress` event whenever the
+ * The SSE stream of one refinement, on the gateway's shared poll of it (ProgressFeed): a `progress` event whenever the
  * stage, attempt or failure changes, then an `end` event with the final state, then the stream
  * closes. A few lines on the raw response do what an SSE plugin would.
  */
@@ -29,9 +29,7 @@ export async function streamRefinementEvents(ctx: GatewayContext, request: Fasti
   request.raw.on('close', () => stop.abort());
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   try {
-    const last = await ctx.refinements.watch(taskId, (progress) => send('progress', ctx.views.refinement(progress, row)), {
-      signal: stop.signal,
-    });
+    const last = await ctx.progressFeed.watch(taskId, (progress) => send('progress', ctx.views.refinement(progress, row)), stop.signal);
     await ctx.statusCache.record(last);
     send('end', ctx.views.refinement(last, row));
   } catch (err) {

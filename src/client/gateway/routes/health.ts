@@ -14,18 +14,21 @@ export function registerHealthRoutes(app: ZodApp, ctx: GatewayContext): void {
   app.get(
     '/readyz',
     { schema: { summary: 'Readiness: Temporal and the database reachable', tags: ['health'], response: { 200: checks, 503: checks } } },
-    async (_request, reply) => {
-      const probe = async (check: () => Promise<unknown>) => {
+    async (request, reply) => {
+      // Unauthenticated: the answer says which dependency is down, never its error, which names
+      // internal addresses; the error goes to the operator's log.
+      const probe = async (name: string, check: () => Promise<unknown>) => {
         try {
           await withTimeout(check());
           return 'ok';
         } catch (err) {
-          return describeError(err);
+          request.log.warn({ check: name, detail: describeError(err) }, 'readiness check failed');
+          return 'unavailable';
         }
       };
       const results = {
-        temporal: await probe(() => ctx.temporal.withDeadline(Date.now() + READINESS_TIMEOUT_MS, () => ctx.temporal.workflowService.getSystemInfo({}))),
-        database: await probe(() => Promise.all([ctx.db.raw('select 1'), ctx.conceptStore.ping()])),
+        temporal: await probe('temporal', () => ctx.temporal.withDeadline(Date.now() + READINESS_TIMEOUT_MS, () => ctx.temporal.workflowService.getSystemInfo({}))),
+        database: await probe('database', () => Promise.all([ctx.db.raw('select 1'), ctx.conceptStore.ping()])),
       };
       const ready = Object.values(results).every((r) => r === 'ok');
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: results });

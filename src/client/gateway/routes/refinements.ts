@@ -117,13 +117,29 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
         params: taskIdParams,
         produces: ['text/event-stream'],
         response: { 200: z.string().meta({ description: 'text/event-stream; each data line is a refinement view' }), ...commonProblems },
+        description: 'One user may hold GATEWAY_MAX_STREAMS_PER_USER streams at once (429 beyond it); streams watching the same refinement share one poll of it.',
       },
     },
     async (request, reply) => {
       const row = await requireOwned(request.user.id, request.params.taskId);
       // Read once before streaming, so an unknown workflow is still an ordinary 404 answer.
       await readProgress(ctx, request.params.taskId);
-      await streamRefinementEvents(ctx, request, reply, row);
+      if (!ctx.progressFeed.acquireStream(request.user.id)) {
+        throw new HttpProblem(
+          {
+            type: ProblemType.rateLimited,
+            title: 'Too many event streams',
+            status: 429,
+            detail: `at most ${ctx.config.gateway.maxStreamsPerUser} event streams may be open at once per user; close one first`,
+          },
+          { 'retry-after': '5' },
+        );
+      }
+      try {
+        await streamRefinementEvents(ctx, request, reply, row);
+      } finally {
+        ctx.progressFeed.releaseStream(request.user.id);
+      }
     },
   );
 
