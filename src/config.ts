@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { DownloadLimits } from './adapters/http/download-limits';
-import { msToNumber } from '@temporalio/common';
+import { msToNumber, type Duration } from '@temporalio/common';
 import { STAGES, resolveStagePolicies, type StagePolicyOverrides } from './workflows/stage-policies';
 
 const bool = z
@@ -117,6 +117,21 @@ const envSchema = z.object({
   GATEWAY_UPLOAD_MAX_BYTES: int(1).optional(),
   NODE_ENV: z.string().optional(),
 
+  // --- Webhooks (refinement events to user endpoints and per-request callback URLs) ---
+  /** Key that seals webhook signing secrets in the database; gateway and worker both need it. Unset: the local dev key (refused in production). */
+  WEBHOOK_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Deadline of one delivery attempt (connect, send, answer): a slow receiver is a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: int(100).default(10_000),
+  /** How long deliveries to one endpoint are retried before they are marked failed. */
+  WEBHOOK_RETRY_FOR: duration.default('24h'),
+  /** First retry delay; doubled each retry up to WEBHOOK_RETRY_MAXIMUM_INTERVAL. */
+  WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default('10s'),
+  WEBHOOK_RETRY_MAXIMUM_INTERVAL: duration.default('10m'),
+  /** Lets webhooks go to loopback/private addresses (tests and local development only). */
+  ALLOW_PRIVATE_WEBHOOK_HOSTS: bool.default(false),
+  /** Registered endpoints per user. */
+  WEBHOOK_MAX_ENDPOINTS_PER_USER: int(1).default(10),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -137,7 +152,17 @@ export interface Config {
   stagePolicies: StagePolicyOverrides;
   worker: { shutdownGraceMs: number; stickyTimeoutMs: number; workflowBundlePath?: string };
   gateway: GatewayConfig;
+  webhooks: WebhookConfig;
   logLevel: string;
+}
+
+export interface WebhookConfig {
+  secretKey: string;
+  timeoutMs: number;
+  allowPrivateAddresses: boolean;
+  maxEndpointsPerUser: number;
+  /** Temporal durations, put in each workflow's input by the starter. */
+  retry: { retryFor: Duration; initialInterval: Duration; maximumInterval: Duration };
 }
 
 export interface GatewayConfig {
@@ -159,6 +184,7 @@ export interface GatewayConfig {
  */
 export const DEV_JWT_SECRET = 'refinery-local-development-jwt-secret-not-for-production';
 export const DEV_URL_SIGNING_SECRET = 'refinery-local-development-url-signing-secret-not-for-production';
+export const DEV_WEBHOOK_SECRET_KEY = 'refinery-local-development-webhook-secret-key-not-for-production';
 
 /** Which ConceptService refines images, with the settings only that provider needs. */
 export type ConceptProviderConfig =
@@ -184,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = [
       !e.JWT_SECRET && !e.JWT_JWKS_URL && 'JWT_SECRET or JWT_JWKS_URL',
       !e.URL_SIGNING_SECRET && 'URL_SIGNING_SECRET',
+      !e.WEBHOOK_SECRET_KEY && 'WEBHOOK_SECRET_KEY',
     ].filter(Boolean);
     if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set in production`);
   }
@@ -243,8 +270,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
       uploadMaxBytes: e.GATEWAY_UPLOAD_MAX_BYTES ?? e.DOWNLOAD_MAX_BYTES,
     },
+    webhooks: {
+      secretKey: e.WEBHOOK_SECRET_KEY ?? DEV_WEBHOOK_SECRET_KEY,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowPrivateAddresses: e.ALLOW_PRIVATE_WEBHOOK_HOSTS,
+      maxEndpointsPerUser: e.WEBHOOK_MAX_ENDPOINTS_PER_USER,
+      retry: {
+        retryFor: asDuration(e.WEBHOOK_RETRY_FOR),
+        initialInterval: asDuration(e.WEBHOOK_RETRY_INITIAL_INTERVAL),
+        maximumInterval: asDuration(e.WEBHOOK_RETRY_MAXIMUM_INTERVAL),
+      },
+    },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Milliseconds or an `ms` string, as the string a workflow input carries. */
+function asDuration(value: number | string): Duration {
+  return (typeof value === 'number' ? `${value}ms` : value.replace(/\s+/g, '')) as Duration;
 }
 
 /** A remote provider without its key would fail every refinement at its first call: refuse to start instead. */

@@ -40,7 +40,14 @@ export class InvalidProviderResponseError extends PermanentError {}
 /** The concept store refused the record (constraint or data error): storing it again will fail again. */
 export class ConceptValidationError extends PermanentError {}
 
+/** The concept to refine again does not exist or belongs to someone else (the two are not told apart). */
+export class ParentConceptNotFoundError extends PermanentError {}
+/** A webhook URL is not acceptable: not http(s), credentials in it, or a forbidden address. */
+export class InvalidWebhookUrlError extends PermanentError {}
+
 export class DownloadFailedError extends TransientError {}
+/** A webhook receiver did not take the event (no answer in time, 5xx, or a 4xx other than 410). */
+export class WebhookDeliveryFailedError extends TransientError {}
 export class ProviderUnavailableError extends TransientError {}
 export class StorageUnavailableError extends TransientError {}
 

@@ -10,22 +10,29 @@ import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
 import { FilesystemImageStore } from './image-store/filesystem-image-store';
 import type { ImageStore } from './image-store/image-store';
+import { openWebhookStore } from './webhook-store/knex-webhook-store';
+import type { WebhookStore } from './webhook-store/webhook-store';
 
 export interface Adapters {
   imageStore: ImageStore;
   conceptStore: ConceptStore;
   conceptService: ConceptService;
+  webhookStore: WebhookStore;
   close(): Promise<void>;
 }
 
 export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
   const imageStore = new FilesystemImageStore(config.imageStore);
   const conceptStore = await openConceptStore(config.database, { log: knexLogger(logger) });
+  const webhookStore = await openWebhookStore(config.database, config.webhooks.secretKey, { log: knexLogger(logger) });
   return {
     imageStore,
     conceptStore,
     conceptService: createConceptService(config),
-    close: () => conceptStore.close(),
+    webhookStore,
+    close: async () => {
+      await Promise.all([conceptStore.close(), webhookStore.close()]);
+    },
   };
 }
 

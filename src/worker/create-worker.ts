@@ -42,7 +42,8 @@ export async function createRefineryWorker(
       logger.warn({ err, workflowId, report }, 'could not report a stage attempt to the workflow');
     }
   };
-  const activities = createActivities({ ...adapters, client, download: config.download, logger, reportAttempt });
+  const webhookHttp = { timeoutMs: config.webhooks.timeoutMs, allowPrivateAddresses: config.webhooks.allowPrivateAddresses };
+  const activities = createActivities({ ...adapters, client, download: config.download, webhookHttp, logger, reportAttempt });
 
   const grace = config.worker.shutdownGraceMs;
   const common = {

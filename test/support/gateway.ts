@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../src/config';
 import { FilesystemImageStore } from '../../src/adapters/image-store/filesystem-image-store';
+import { openWebhookStore, type KnexWebhookStore } from '../../src/adapters/webhook-store/knex-webhook-store';
 import { ApiKeys } from '../../src/client/gateway/api-keys';
 import { buildGateway } from '../../src/client/gateway/app';
 import { openGatewayDatabase } from '../../src/client/gateway/database';
@@ -17,6 +18,7 @@ export class TestGateway {
     readonly config: Config,
     readonly db: Knex,
     readonly origin: string,
+    readonly webhooks: KnexWebhookStore,
   ) {}
 
   static async start(stack: TestStack, env: Record<string, string> = {}): Promise<TestGateway> {
@@ -29,17 +31,19 @@ export class TestGateway {
       ...env,
     });
     const db = await openGatewayDatabase(config.database);
+    const webhooks = await openWebhookStore(config.database, config.webhooks.secretKey);
     const app = await buildGateway({
       config,
       temporal: stack.temporal,
       refinements: stack.refinements,
       imageStore: new FilesystemImageStore(config.imageStore),
       conceptStore: stack.concepts,
+      webhookStore: webhooks,
       db,
       logger: false,
     });
     await app.listen({ port, host: '127.0.0.1' });
-    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`);
+    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, webhooks);
   }
 
   token(userId: string, options: Omit<DevTokenOptions, 'userId'> = {}): Promise<string> {
@@ -69,6 +73,7 @@ export class TestGateway {
   async close(): Promise<void> {
     await this.app.close();
     await this.db.destroy();
+    await this.webhooks.close();
   }
 }
 

@@ -74,7 +74,7 @@ export class TestStack {
     if (options.database === 'sqlite') delete env.DATABASE_URL;
     const config = loadConfig(env);
     const temporal = await connectTemporalClient(config);
-    const refinements = new RefinementClient(temporal, { taskQueue, stagePolicies });
+    const refinements = new RefinementClient(temporal, { taskQueue, stagePolicies, webhookPolicy: config.webhooks.retry });
     const concepts = await openConceptStore(config.database);
     return new TestStack(dir, env, config, temporal, refinements, concepts);
   }

@@ -5,7 +5,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { uploadKey } from '../../activities/blob-keys';
+import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
+import { checkWebhookUrl, type WebhookHttpSettings } from '../../adapters/http/webhook-sender';
 import type { ImageStore } from '../../adapters/image-store/image-store';
+import type { WebhookStore } from '../../adapters/webhook-store/webhook-store';
 import { InvalidRefinementInputError } from '../../errors';
 import type { RefinementClient } from '../refinements';
 import type { RefinementStatus } from '../../workflows/types';
@@ -26,6 +29,8 @@ export interface AdmissionRequest {
   body: CreateRefinementBody;
   idempotencyKey?: string;
   upload?: UploadedImage;
+  /** Refine this stored concept (already checked to be the user's) instead of a URL or an upload. */
+  parentConcept?: RefinedConcept;
 }
 
 export interface Admitted {
@@ -33,6 +38,8 @@ export interface Admitted {
   status: RefinementStatus;
   /** True when an earlier request with the same Idempotency-Key made this refinement. */
   replayed: boolean;
+  /** The callbackUrl's signing secret, on the request that registered it only. */
+  callbackSecret?: string;
 }
 
 export interface AdmissionDeps {
@@ -43,6 +50,8 @@ export interface AdmissionDeps {
   signer: UrlSigner;
   maxRunningPerUser: number;
   capRetryAfterSeconds: number;
+  webhookStore: WebhookStore;
+  webhookHttp: WebhookHttpSettings;
 }
 
 export class Admission {
@@ -51,6 +60,8 @@ export class Admission {
   async admit(request: AdmissionRequest): Promise<Admitted> {
     const { ownership } = this.deps;
     const fingerprint = fingerprintOf(request);
+    // Refused before anything is claimed or stored; checked again at every delivery.
+    if (request.body.callbackUrl !== undefined) await checkWebhookUrl(request.body.callbackUrl, this.deps.webhookHttp);
     if (request.idempotencyKey) {
       const earlier = await ownership.findByIdempotencyKey(request.user.id, request.idempotencyKey);
       if (earlier) return this.replay(request, earlier.task_id, earlier.request_fingerprint, fingerprint, earlier.status);
@@ -67,15 +78,16 @@ export class Admission {
     }
     // Claim first, count after: two concurrent starts both see each other and neither slips past the cap.
     await this.enforceRunningCap(request.user.id, taskId);
+    let callbackSecret: string | undefined;
     try {
-      await this.start(taskId, request);
+      callbackSecret = await this.start(taskId, request);
     } catch (err) {
       // Without a key the caller cannot retry into this task id, so the claim would only dangle.
       // With one, keep it: the retry finds it and starts the same task id.
       if (!request.idempotencyKey || err instanceof InvalidRefinementInputError) await ownership.release(taskId);
       throw err;
     }
-    return { taskId, status: 'running', replayed: false };
+    return { taskId, status: 'running', replayed: false, callbackSecret };
   }
 
   private async replay(
@@ -116,9 +128,14 @@ export class Admission {
     );
   }
 
-  private async start(taskId: string, { user, body, upload }: AdmissionRequest): Promise<void> {
+  /** Starts the workflow; returns the callback's secret when this call registered the callback. */
+  private async start(taskId: string, { user, body, upload, parentConcept }: AdmissionRequest): Promise<string | undefined> {
     let originalImageUrl = body.originalImageUrl;
     let uploadedImageKey: string | undefined;
+    // The parent's stored (unsigned) URL is a record of where the original came from; the worker
+    // reads the parent's image from the store by its id, never through this URL.
+    if (parentConcept) originalImageUrl = parentConcept.imageUrl;
+    const { endpointIds, callbackSecret } = await this.webhookEndpoints(taskId, user.id, body.callbackUrl);
     if (upload) {
       uploadedImageKey = uploadKey(taskId);
       await this.deps.imageStore.put(uploadedImageKey, upload.data, { contentType: upload.contentType, metadata: { taskId, userId: user.id } });
@@ -135,7 +152,27 @@ export class Admission {
       logoDescription: body.logoDescription,
       themeDescription: body.themeDescription,
       preserveAspects: body.preserveAspects,
+      ...(parentConcept ? { parentConceptId: parentConcept.id } : {}),
+      ...(endpointIds.length > 0 ? { webhookEndpointIds: endpointIds } : {}),
     });
+    return callbackSecret;
+  }
+
+  /**
+   * The endpoints told when this refinement ends: the user's registered, enabled endpoints as they are
+   * now, and the request's callback URL (registered under an id derived from the task, so a retried
+   * start registers it once).
+   */
+  private async webhookEndpoints(taskId: string, userId: string, callbackUrl: string | undefined) {
+    const registered = await this.deps.webhookStore.listEndpoints(userId);
+    const endpointIds = registered.filter((e) => !e.disabledAt).map((e) => e.id);
+    let callbackSecret: string | undefined;
+    if (callbackUrl !== undefined) {
+      const { endpoint, secret } = await this.deps.webhookStore.createEndpoint({ id: `cb_${taskId}`, userId, url: callbackUrl, kind: 'callback', taskId });
+      endpointIds.push(endpoint.id);
+      callbackSecret = secret ?? undefined;
+    }
+    return { endpointIds, callbackSecret };
   }
 
   private async workflowExists(taskId: string): Promise<boolean> {
@@ -150,9 +187,10 @@ export class Admission {
 }
 
 /** Same fields and the same image bytes make the same request, whatever the field order. */
-function fingerprintOf({ body, upload }: AdmissionRequest): string {
+function fingerprintOf({ body, upload, parentConcept }: AdmissionRequest): string {
   const canonical = JSON.stringify(Object.entries(body).sort(([a], [b]) => a.localeCompare(b)));
   const hash = createHash('sha256').update(canonical);
+  if (parentConcept) hash.update('\0parent\0').update(parentConcept.id);
   if (upload) hash.update('\0image\0').update(upload.data);
   return hash.digest('hex');
 }

@@ -19,6 +19,11 @@ import type { GatewayContext, GatewayServices, ZodApp } from './context';
 import { InvalidCursorError, OwnershipStore } from './ownership';
 import { HttpProblem, notFound, ProblemType, sendProblem, toProblem, validationProblem } from './problems';
 import { registerConceptRoutes } from './routes/concepts';
+import { registerLineageRoutes } from './routes/lineage';
+import { registerWebhookRoutes } from './routes/webhooks';
+import { InvalidConceptCursorError } from '../../adapters/concept-store/concept-store';
+import type { Config } from '../../config';
+import { BlockedAddressError, InvalidWebhookUrlError } from '../../errors';
 import { registerHealthRoutes } from './routes/health';
 import { registerImageRoutes } from './routes/images';
 import { registerRefinementRoutes } from './routes/refinements';
@@ -104,6 +109,12 @@ async function registerAuthenticatedRoutes(api: ZodApp, ctx: GatewayContext, dep
   });
   registerRefinementRoutes(api, ctx);
   registerConceptRoutes(api, ctx);
+  registerLineageRoutes(api, ctx);
+  registerWebhookRoutes(api, ctx);
+}
+
+export function webhookHttpSettings(config: Config) {
+  return { timeoutMs: config.webhooks.timeoutMs, allowPrivateAddresses: config.webhooks.allowPrivateAddresses };
 }
 
 function createContext(deps: GatewayDeps): GatewayContext {
@@ -119,6 +130,8 @@ function createContext(deps: GatewayDeps): GatewayContext {
     signer,
     maxRunningPerUser: config.gateway.maxRunningPerUser,
     capRetryAfterSeconds: config.gateway.capRetryAfterSeconds,
+    webhookStore: deps.webhookStore,
+    webhookHttp: webhookHttpSettings(config),
   });
   return {
     ...deps,
@@ -135,6 +148,12 @@ function domainProblem(error: unknown): HttpProblem | undefined {
   if (error instanceof RefinementNotFoundError) return notFound(`refinement ${error.taskId}`);
   if (error instanceof InvalidCursorError) {
     return validationProblem([{ field: 'query.cursor', pointer: '/cursor', in: 'querystring', detail: error.message }]);
+  }
+  if (error instanceof InvalidConceptCursorError) {
+    return validationProblem([{ field: 'query.cursor', pointer: '/cursor', in: 'querystring', detail: error.message }]);
+  }
+  if (error instanceof InvalidWebhookUrlError || error instanceof BlockedAddressError) {
+    return new HttpProblem({ type: ProblemType.validation, title: 'Invalid webhook URL', status: 400, detail: error.message });
   }
   if (error instanceof InvalidRefinementInputError) {
     return new HttpProblem({ type: ProblemType.validation, title: 'Invalid request', status: 400, detail: error.message });

@@ -13,8 +13,12 @@ async function main(): Promise<void> {
   const temporal = await connectTemporalClient(config);
   const adapters = await openAdapters(config, logger);
   const db = await openGatewayDatabase(config.database);
-  const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies: config.stagePolicies });
-  const app = await buildGateway({ config, temporal, refinements, imageStore: adapters.imageStore, conceptStore: adapters.conceptStore, db, logger });
+  const refinements = new RefinementClient(temporal, {
+    taskQueue: config.temporal.taskQueue,
+    stagePolicies: config.stagePolicies,
+    webhookPolicy: config.webhooks.retry,
+  });
+  const app = await buildGateway({ config, temporal, refinements, imageStore: adapters.imageStore, conceptStore: adapters.conceptStore, webhookStore: adapters.webhookStore, db, logger });
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'gateway stopping');
