@@ -162,7 +162,7 @@ export interface WebhookConfig {
   allowPrivateAddresses: boolean;
   maxEndpointsPerUser: number;
   /** Temporal durations, put in each workflow's input by the starter. */
-  retry: { retryFor: Duration; initialInterval: Duration; maximumInterval: Duration };
+  retry: { retryFor: Duration; attemptTimeout: Duration; initialInterval: Duration; maximumInterval: Duration };
 }
 
 export interface GatewayConfig {
@@ -277,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxEndpointsPerUser: e.WEBHOOK_MAX_ENDPOINTS_PER_USER,
       retry: {
         retryFor: asDuration(e.WEBHOOK_RETRY_FOR),
+        attemptTimeout: asDuration(e.WEBHOOK_TIMEOUT_MS + 5_000),
         initialInterval: asDuration(e.WEBHOOK_RETRY_INITIAL_INTERVAL),
         maximumInterval: asDuration(e.WEBHOOK_RETRY_MAXIMUM_INTERVAL),
       },

@@ -33,6 +33,8 @@ export interface RefinementInput {
 export interface WebhookPolicy {
   /** How long one endpoint is retried, in all (24 h by default). */
   retryFor?: Duration;
+  /** Bound of one attempt (the HTTP deadline plus a margin): a worker that dies mid-attempt is noticed after it. */
+  attemptTimeout?: Duration;
   initialInterval?: Duration;
   maximumInterval?: Duration;
 }

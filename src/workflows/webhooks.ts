@@ -9,7 +9,7 @@ import type { RefineryActivities } from '../activities';
 import type { DeliverWebhookInput, RefinementEventType } from '../activities/deliver-webhook';
 import type { RefinementProgress, WebhookPolicy } from './types';
 
-const DEFAULT_POLICY: Required<WebhookPolicy> = { retryFor: '24h', initialInterval: '10s', maximumInterval: '10m' };
+const DEFAULT_POLICY: Required<WebhookPolicy> = { retryFor: '24h', attemptTimeout: '1m', initialInterval: '10s', maximumInterval: '10m' };
 
 /** One event per refinement, so its id can be derived from the task: stable across attempts and replays. */
 export function webhookMessageId(taskId: string): string {
@@ -20,20 +20,20 @@ function deliveryActivities(policy: WebhookPolicy | undefined) {
   const p = { ...DEFAULT_POLICY, ...policy };
   const options: ActivityOptions = {
     // One attempt is one bounded POST (WEBHOOK_TIMEOUT_MS); a worker that dies mid-attempt is noticed after this.
-    startToCloseTimeout: '1m',
+    startToCloseTimeout: p.attemptTimeout,
     // The whole retry time, across workers and crashes: the server keeps the schedule.
     scheduleToCloseTimeout: p.retryFor,
-    retry: { initialInterval: p.initialInterval, backoffCoefficient: 2, maximumInterval: p.maximumInterval, maximumAttempts: 0 },
+    // No attempt limit: scheduleToCloseTimeout bounds the retries in time.
+    retry: { initialInterval: p.initialInterval, backoffCoefficient: 2, maximumInterval: p.maximumInterval },
     summary: 'Deliver the refinement event to a webhook endpoint',
   };
-  return {
-    ...proxyActivities<RefineryActivities>(options),
-    ...proxyActivities<RefineryActivities>({
-      startToCloseTimeout: '30s',
-      retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
-      summary: 'Record that a webhook delivery gave up',
-    }),
-  };
+  // Proxies resolve names on access: pick the functions out, never spread a proxy.
+  const { recordWebhookGaveUp } = proxyActivities<RefineryActivities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
+    summary: 'Record that a webhook delivery gave up',
+  });
+  return { deliverWebhook: proxyActivities<RefineryActivities>(options).deliverWebhook, recordWebhookGaveUp };
 }
 
 /** Delivers the end of a refinement to each endpoint, in parallel; never throws. */
