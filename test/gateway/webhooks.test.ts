@@ -159,6 +159,13 @@ test('a delivery that gave up is replayed with the same webhook-id; another user
       const endpoint = (await created.json()) as any;
       const started = await shortGateway.fetch('/v1/refinements', { method: 'POST', token, json: body(images.serve('/replay.png', { body: original })) });
       const { taskId } = (await started.json()) as any;
+      // While its delivery is being retried the run stays open, but the refinement is completed: it
+      // reads so, and it is not counted or listed as running.
+      await receiver.waitFor('/down', 1);
+      expect((await short.refinements.handle(taskId).describe()).status.name).toBe('RUNNING');
+      expect(((await (await shortGateway.fetch('/v1/refinements?status=running', { token })).json()) as any).items).toEqual([]);
+      const view = (await (await shortGateway.fetch(`/v1/refinements/${taskId}`, { token })).json()) as any;
+      expect(view).toMatchObject({ status: 'completed' });
       await short.refinements.result(taskId); // closes once the delivery gave up
       const failed = (await (await shortGateway.fetch(`/v1/webhooks/${endpoint.id}/deliveries`, { token })).json()) as any;
       expect(failed.items[0]).toMatchObject({ id: `msg_${taskId}`, status: 'failed', lastStatusCode: 500 });
