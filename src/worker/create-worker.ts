@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
+import { webhookHttpSettings } from '../adapters/http/webhook-sender';
 import type { Config } from '../config';
 import { connectTemporalClient, temporalConnectionOptions, temporalDataConverter } from '../temporal/connection';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
@@ -42,7 +43,7 @@ export async function createRefineryWorker(
       logger.warn({ err, workflowId, report }, 'could not report a stage attempt to the workflow');
     }
   };
-  const webhookHttp = { timeoutMs: config.webhooks.timeoutMs, allowPrivateAddresses: config.webhooks.allowPrivateAddresses };
+  const webhookHttp = webhookHttpSettings(config.webhooks);
   const activities = createActivities({ ...adapters, client, download: config.download, webhookHttp, logger, reportAttempt });
 
   const grace = config.worker.shutdownGraceMs;

@@ -16,6 +16,11 @@ export interface WebhookHttpSettings {
   resolveHost?: HostResolver;
 }
 
+/** The settings from the configuration's webhook section (gateway checks and worker deliveries alike). */
+export function webhookHttpSettings(webhooks: { timeoutMs: number; allowPrivateAddresses: boolean }): WebhookHttpSettings {
+  return { timeoutMs: webhooks.timeoutMs, allowPrivateAddresses: webhooks.allowPrivateAddresses };
+}
+
 export interface WebhookAnswer {
   /** Null when there was no answer (refused, reset, timed out). */
   statusCode: number | null;

@@ -22,7 +22,7 @@ import { registerConceptRoutes } from './routes/concepts';
 import { registerLineageRoutes } from './routes/lineage';
 import { registerWebhookRoutes } from './routes/webhooks';
 import { InvalidConceptCursorError } from '../../adapters/concept-store/concept-store';
-import type { Config } from '../../config';
+import { webhookHttpSettings } from '../../adapters/http/webhook-sender';
 import { BlockedAddressError, InvalidWebhookUrlError } from '../../errors';
 import { registerHealthRoutes } from './routes/health';
 import { registerImageRoutes } from './routes/images';
@@ -113,10 +113,6 @@ async function registerAuthenticatedRoutes(api: ZodApp, ctx: GatewayContext, dep
   registerWebhookRoutes(api, ctx);
 }
 
-export function webhookHttpSettings(config: Config) {
-  return { timeoutMs: config.webhooks.timeoutMs, allowPrivateAddresses: config.webhooks.allowPrivateAddresses };
-}
-
 function createContext(deps: GatewayDeps): GatewayContext {
   const { config } = deps;
   const signer = new UrlSigner(config.gateway.urlSigningSecret, config.imageStore.publicBaseUrl, config.gateway.signedUrlTtlSeconds);
@@ -131,7 +127,7 @@ function createContext(deps: GatewayDeps): GatewayContext {
     maxRunningPerUser: config.gateway.maxRunningPerUser,
     capRetryAfterSeconds: config.gateway.capRetryAfterSeconds,
     webhookStore: deps.webhookStore,
-    webhookHttp: webhookHttpSettings(config),
+    webhookHttp: webhookHttpSettings(config.webhooks),
   });
   return {
     ...deps,

@@ -3,10 +3,9 @@
  * deliveries made to each, and replaying one. Someone else's endpoint answers 404 like an unknown one.
  */
 import { z } from 'zod';
-import { checkWebhookUrl } from '../../../adapters/http/webhook-sender';
+import { checkWebhookUrl, webhookHttpSettings } from '../../../adapters/http/webhook-sender';
 import type { WebhookDelivery, WebhookEndpoint } from '../../../adapters/webhook-store/webhook-store';
 import type { RedeliverWebhookInput, redeliverWebhook } from '../../../workflows/webhooks';
-import { webhookHttpSettings } from '../app';
 import type { GatewayContext, ZodApp } from '../context';
 import { HttpProblem, notFound, ProblemType } from '../problems';
 import { commonProblems, problem } from '../schemas';
@@ -43,7 +42,7 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
       },
     },
     async (request, reply) => {
-      await checkWebhookUrl(request.body.url, webhookHttpSettings(ctx.config));
+      await checkWebhookUrl(request.body.url, webhookHttpSettings(ctx.config.webhooks));
       if ((await store.countEndpoints(request.user.id)) >= ctx.config.webhooks.maxEndpointsPerUser) {
         throw new HttpProblem({
           type: ProblemType.validation,
