@@ -209,6 +209,22 @@ test('a delivery that gave up is replayed with the same webhook-id; another user
   }
 });
 
+test('a receiver that never answers is cut off at WEBHOOK_TIMEOUT_MS and tried again', async () => {
+  const token = await gateway.token(`wh-slow-${process.pid}`);
+  const endpoint = await register(token, receiver.url('/slow', [0], 200));
+  const started = await gateway.fetch('/v1/refinements', { method: 'POST', token, json: body(images.serve('/slow.png', { body: original })) });
+  const { taskId } = (await started.json()) as any;
+  await receiver.waitFor('/slow', 2, 60_000);
+  await stack.refinements.result(taskId);
+  const [delivery] = ((await (await gateway.fetch(`/v1/webhooks/${endpoint.id}/deliveries`, { token })).json()) as any).items;
+  expect(delivery).toMatchObject({ status: 'delivered', attempts: 2 });
+  const [second, first] = delivery.recentAttempts;
+  expect(first).toMatchObject({ statusCode: null, error: 'no answer within 3000 ms', outcome: 'retrying' });
+  expect(first.durationMs).toBeGreaterThanOrEqual(2900);
+  expect(first.durationMs).toBeLessThan(10_000);
+  expect(second).toMatchObject({ statusCode: 200, outcome: 'delivered' });
+});
+
 test('callback URLs and endpoints on private addresses are refused by default, leaving nothing behind', async () => {
   const strict = await TestGateway.start(stack, { ALLOW_PRIVATE_WEBHOOK_HOSTS: 'false' });
   try {

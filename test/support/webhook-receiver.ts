@@ -11,7 +11,7 @@ export interface ReceivedWebhook {
 
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
-  /** Status codes to answer per path, in order; after the script runs out, `otherwise`. */
+  /** Status codes to answer per path, in order (0: no answer at all); after the script runs out, `otherwise`. */
   private readonly scripts = new Map<string, { statuses: number[]; otherwise: number }>();
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -21,6 +21,8 @@ export class WebhookReceiver {
       this.received.push({ path, headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const script = this.scripts.get(path);
       const status = script ? (script.statuses.shift() ?? script.otherwise) : 200;
+      // 0: a receiver that never answers (the sender's deadline must end the attempt).
+      if (status === 0) return;
       res.writeHead(status, { 'content-type': 'text/plain' }).end(String(status));
     });
   });
