@@ -46,8 +46,6 @@ export class ParentConceptNotFoundError extends PermanentError {}
 export class InvalidWebhookUrlError extends PermanentError {}
 
 export class DownloadFailedError extends TransientError {}
-/** A webhook receiver did not take the event (no answer in time, 5xx, or a 4xx other than 410). */
-export class WebhookDeliveryFailedError extends TransientError {}
 export class ProviderUnavailableError extends TransientError {}
 export class StorageUnavailableError extends TransientError {}
 

@@ -130,12 +130,18 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
         messageId: deliveryId,
         webhookPolicy: ctx.config.webhooks.retry,
       };
-      await ctx.temporal.workflow.start<typeof redeliverWebhook>('redeliverWebhook', {
-        taskQueue: ctx.config.temporal.taskQueue,
-        workflowId: `webhook-replay-${webhookId}-${deliveryId}-${Date.now()}`,
-        args: [input],
-        staticSummary: `Replay webhook ${deliveryId} to ${webhookId}`,
-      });
+      try {
+        await ctx.temporal.workflow.start<typeof redeliverWebhook>('redeliverWebhook', {
+          taskQueue: ctx.config.temporal.taskQueue,
+          workflowId: `webhook-replay-${webhookId}-${deliveryId}-${Date.now()}`,
+          args: [input],
+          staticSummary: `Replay webhook ${deliveryId} to ${webhookId}`,
+        });
+      } catch (err) {
+        // Not started: leave it replayable rather than stuck as pending.
+        await store.markFailed(webhookId, deliveryId, delivery.lastError ?? 'replay could not be started');
+        throw err;
+      }
       return reply.code(202).send({ id: deliveryId, status: 'pending' as const });
     },
   );
