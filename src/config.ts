@@ -8,7 +8,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import type { DownloadLimits } from './adapters/http/download-limits';
-import { msToNumber } from '@temporalio/common';
+import { msToNumber, type Duration } from '@temporalio/common';
 import { POLICY_NAMES, resolveStagePolicies, type StagePolicyOverrides } from './workflows/stage-policies';
 import { KEY_BYTES, type EncryptionKey } from './temporal/encryption-codec';
 
@@ -194,6 +194,21 @@ const envSchema = z.object({
   /** The built page (`npm run build:web` writes it); when it is missing, `/` answers 503 saying how to build it. */
   WEB_DIST_DIR: z.string().min(1).default('dist/web'),
 
+  // --- Webhooks (refinement events to user endpoints and per-request callback URLs) ---
+  /** Key that seals webhook signing secrets in the database; gateway and worker both need it. Unset: the local dev key (refused in production). */
+  WEBHOOK_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Deadline of one delivery attempt (connect, send, answer): a slow receiver is a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: int(100).default(10_000),
+  /** How long deliveries to one endpoint are retried before they are marked failed. */
+  WEBHOOK_RETRY_FOR: duration.default('24h'),
+  /** First retry delay; doubled each retry up to WEBHOOK_RETRY_MAXIMUM_INTERVAL. */
+  WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default('10s'),
+  WEBHOOK_RETRY_MAXIMUM_INTERVAL: duration.default('10m'),
+  /** Lets webhooks go to loopback/private addresses (tests and local development only). */
+  ALLOW_PRIVATE_WEBHOOK_HOSTS: bool.default(false),
+  /** Registered endpoints per user. */
+  WEBHOOK_MAX_ENDPOINTS_PER_USER: int(1).default(10),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // --- Payload encryption and the codec server (README: "Encrypted payloads") ---
@@ -260,6 +275,7 @@ export interface Config {
   /** Absent: payloads go to Temporal in clear. */
   payloadEncryption?: { keys: EncryptionKey[] };
   codec: CodecServerConfig;
+  webhooks: WebhookConfig;
   logLevel: string;
   observability: ObservabilityConfig;
 }
@@ -288,6 +304,15 @@ export type ImageStoreConfig = {
   | { kind: 'filesystem'; root: string }
   | { kind: 's3'; bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle: boolean }
 );
+
+export interface WebhookConfig {
+  secretKey: string;
+  timeoutMs: number;
+  allowPrivateAddresses: boolean;
+  maxEndpointsPerUser: number;
+  /** Temporal durations, put in each workflow's input by the starter. */
+  retry: { retryFor: Duration; attemptTimeout: Duration; initialInterval: Duration; maximumInterval: Duration };
+}
 
 export interface GatewayConfig {
   port: number;
@@ -354,6 +379,7 @@ export class Secret<T = string> {
  */
 export const DEV_JWT_SECRET = 'refinery-local-development-jwt-secret-not-for-production';
 export const DEV_URL_SIGNING_SECRET = 'refinery-local-development-url-signing-secret-not-for-production';
+export const DEV_WEBHOOK_SECRET_KEY = 'refinery-local-development-webhook-secret-key-not-for-production';
 
 /** Which ConceptService refines images, with the settings only that provider needs. */
 export type ConceptProviderConfig =
@@ -381,6 +407,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.CODEC_AUTH_DISABLED && !isLoopbackHost(e.GATEWAY_HOST)) {
     throw new ConfigError('invalid configuration: CODEC_AUTH_DISABLED needs GATEWAY_HOST on loopback (127.0.0.1, ::1 or localhost)');
+  }
+  // Webhook secrets are stored encrypted under this key; the worker and the gateway both need it.
+  if (e.NODE_ENV === 'production' && !e.WEBHOOK_SECRET_KEY) {
+    throw new ConfigError('invalid configuration: WEBHOOK_SECRET_KEY must be set in production');
   }
   const publicBaseUrl = e.PUBLIC_IMAGE_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}/images`;
   // The server refuses to schedule an activity whose backoff could never grow: catch it here, not mid-run.
@@ -455,6 +485,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       operatorClaim: (([name, value]) => ({ name, value }))(e.CODEC_OPERATOR_CLAIM.split('=')),
       authDisabled: e.CODEC_AUTH_DISABLED,
     },
+    webhooks: {
+      secretKey: e.WEBHOOK_SECRET_KEY ?? DEV_WEBHOOK_SECRET_KEY,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowPrivateAddresses: e.ALLOW_PRIVATE_WEBHOOK_HOSTS,
+      maxEndpointsPerUser: e.WEBHOOK_MAX_ENDPOINTS_PER_USER,
+      retry: {
+        retryFor: asDuration(e.WEBHOOK_RETRY_FOR),
+        attemptTimeout: asDuration(e.WEBHOOK_TIMEOUT_MS + 5_000),
+        initialInterval: asDuration(e.WEBHOOK_RETRY_INITIAL_INTERVAL),
+        maximumInterval: asDuration(e.WEBHOOK_RETRY_MAXIMUM_INTERVAL),
+      },
+    },
     logLevel: e.LOG_LEVEL,
     observability: {
       workerMetrics: e.WORKER_METRICS_PORT === undefined ? undefined : { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT },
@@ -525,7 +567,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Config 
   if (env.NODE_ENV !== 'production' && !exposed) return config;
   const jwtPublic = !auth.jwksUrl && auth.jwtSecret === DEV_JWT_SECRET;
   const signingPublic = urlSigningSecret === DEV_URL_SIGNING_SECRET;
-  const missing = [jwtPublic && 'JWT_SECRET (or JWT_JWKS_URL)', signingPublic && 'URL_SIGNING_SECRET'].filter(Boolean);
+  const webhookKeyPublic = config.webhooks.secretKey === DEV_WEBHOOK_SECRET_KEY;
+  const missing = [
+    jwtPublic && 'JWT_SECRET (or JWT_JWKS_URL)',
+    signingPublic && 'URL_SIGNING_SECRET',
+    webhookKeyPublic && 'WEBHOOK_SECRET_KEY',
+  ].filter(Boolean);
   if (missing.length === 0) return config;
   const why = exposed ? `GATEWAY_HOST=${host} is not a loopback address` : 'NODE_ENV=production';
   throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set to a secret of your own (not the public development one): ${why}`);
@@ -535,6 +582,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Config 
 export function isLoopbackHost(host: string): boolean {
   const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Milliseconds or an `ms` string, as the string a workflow input carries. */
+function asDuration(value: number | string): Duration {
+  return (typeof value === 'number' ? `${value}ms` : value.replace(/\s+/g, '')) as Duration;
 }
 
 /** A remote provider without its key would fail every refinement at its first call: refuse to start instead. */

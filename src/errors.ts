@@ -71,6 +71,11 @@ export class PayloadDecryptionError extends PermanentError {}
  */
 export class DownloadTooSlowError extends PermanentError {}
 
+/** The concept to refine again does not exist or belongs to someone else (the two are not told apart). */
+export class ParentConceptNotFoundError extends PermanentError {}
+/** A webhook URL is not acceptable: not http(s), credentials in it, or a forbidden address. */
+export class InvalidWebhookUrlError extends PermanentError {}
+
 export class DownloadFailedError extends TransientError {}
 export class ProviderUnavailableError extends TransientError {}
 export class StorageUnavailableError extends TransientError {}

@@ -10,7 +10,7 @@ import {
   openConceptStore,
   type DatabaseConfig,
 } from '../src/adapters/concept-store/knex-concept-store';
-import { CONCEPT_STORE_MIGRATIONS_TABLE } from '../src/adapters/concept-store/migrations';
+import { CONCEPT_STORE_MIGRATIONS, CONCEPT_STORE_MIGRATIONS_TABLE } from '../src/adapters/concept-store/migrations';
 import { ConceptValidationError, StorageUnavailableError } from '../src/errors';
 
 const UNREACHABLE_POSTGRES: DatabaseConfig = { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/x' };
@@ -95,6 +95,36 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
     await backend.cleanUp(db, createdTaskIds);
   });
 
+  it('lineage: parent and root recorded, listing pages newest first and filters by root, deleting a parent marks its children', async () => {
+    const userId = `lineage-${randomUUID()}`;
+    const root = await store.storeConcept(seedConcept({ userId }));
+    const child = await store.storeConcept(seedConcept({ userId, parentConceptId: root.id }));
+    const grandchild = await store.storeConcept(seedConcept({ userId, parentConceptId: child.id }));
+    const other = await store.storeConcept(seedConcept({ userId }));
+    await expect(store.findById(grandchild.id)).resolves.toMatchObject({ parentConceptId: child.id, rootConceptId: root.id, parentDeleted: false });
+    await expect(store.findChildren(root.id)).resolves.toEqual([expect.objectContaining({ id: child.id })]);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listByUser(userId, { limit: 3, cursor });
+      seen.push(...page.items.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([other.id, grandchild.id, child.id, root.id]);
+    const lineage = await store.listByUser(userId, { limit: 10, rootConceptId: root.id });
+    expect(lineage).toEqual({ items: [grandchild, child, root].map((c) => expect.objectContaining({ id: c.id })), nextCursor: null });
+    await expect(store.listByUser(userId, { limit: 2, cursor: 'bm90IG91cnM' })).rejects.toThrow('cursor is not one this API returned');
+
+    await expect(store.deleteConcept(child.id)).resolves.toBe(true);
+    await expect(store.deleteConcept(child.id)).resolves.toBe(false);
+    await expect(store.findById(child.id)).resolves.toBeUndefined();
+    await expect(store.findById(grandchild.id)).resolves.toMatchObject({ parentConceptId: child.id, rootConceptId: root.id, parentDeleted: true });
+    // A child whose parent vanished before it was stored records that, and starts a lineage of its own.
+    const late = await store.storeConcept(seedConcept({ userId, parentConceptId: child.id }));
+    await expect(store.findById(late.id)).resolves.toMatchObject({ parentConceptId: child.id, rootConceptId: late.id, parentDeleted: true });
+  });
+
   it('round-trips every field of the seed structure', async () => {
     const concept = seedConcept();
     const before = Date.now();
@@ -104,7 +134,7 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
     expect(created).toBe(true);
     expect(id).toMatch(UUID);
     const stored = await store.findById(id);
-    expect(stored).toEqual({ ...concept, id, createdAt: expect.any(Date) });
+    expect(stored).toEqual({ ...concept, id, createdAt: expect.any(Date), parentConceptId: null, rootConceptId: id, parentDeleted: false });
     // Generous bounds: PostgreSQL's clock is its own, and SQLite's default has millisecond precision.
     expect(Math.abs(stored!.createdAt.getTime() - before)).toBeLessThan(60_000);
     await expect(store.findByTaskId(concept.taskId)).resolves.toEqual(stored);
@@ -120,7 +150,7 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
 
     const { id } = await store.storeConcept(concept);
 
-    await expect(store.findById(id)).resolves.toEqual({ ...concept, id, createdAt: expect.any(Date) });
+    await expect(store.findById(id)).resolves.toEqual({ ...concept, id, createdAt: expect.any(Date), parentConceptId: null, rootConceptId: id, parentDeleted: false });
   });
 
   it('stores once per task id: a repeated call returns the same id with created=false', async () => {
@@ -202,7 +232,7 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
     const knex = await connectDatabase(db);
     try {
       const applied = await knex(CONCEPT_STORE_MIGRATIONS_TABLE).select('name');
-      expect(applied.map((row) => row.name)).toEqual(['0001-create-refined-concepts']);
+      expect(applied.map((row) => row.name)).toEqual(['0001-create-refined-concepts', '0002-add-concept-lineage']);
     } finally {
       await knex.destroy();
     }
@@ -218,7 +248,7 @@ describe('migrating a fresh database from several processes at once', () => {
       await Promise.all(stores.map((s) => s.close()));
       const knex = await connectDatabase(db);
       try {
-        await expect(knex(CONCEPT_STORE_MIGRATIONS_TABLE).count({ n: '*' }).first()).resolves.toEqual({ n: 1 });
+        await expect(knex(CONCEPT_STORE_MIGRATIONS_TABLE).count({ n: '*' }).first()).resolves.toEqual({ n: CONCEPT_STORE_MIGRATIONS.length });
         // WAL survives in the file header, so a fresh connection reports it.
         await expect(knex.raw('pragma journal_mode')).resolves.toEqual([{ journal_mode: 'wal' }]);
       } finally {
@@ -243,7 +273,7 @@ describe('migrating a fresh database from several processes at once', () => {
       expect(new Set(results.map((r) => r.id)).size).toBe(1);
       await Promise.all(stores.map((s) => s.close()));
       const applied = await admin.withSchema(schema).from(CONCEPT_STORE_MIGRATIONS_TABLE).count({ n: '*' }).first();
-      expect(Number(applied?.n)).toBe(1);
+      expect(Number(applied?.n)).toBe(CONCEPT_STORE_MIGRATIONS.length);
     } finally {
       await admin.raw(`drop schema if exists ${schema} cascade`);
       await admin.destroy();

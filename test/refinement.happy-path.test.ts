@@ -70,6 +70,10 @@ describe.each(cases)('refinement on the $name with $database and the $imageStore
       refinementPrompt: 'Make it more autumn-themed with orange and red',
       originalImageUrl,
       createdAt: expect.any(Date),
+      // Refined from a URL: the first concept of its own lineage.
+      parentConceptId: null,
+      rootConceptId: result.conceptId,
+      parentDeleted: false,
     });
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
 

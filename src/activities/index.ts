@@ -4,6 +4,9 @@ import type { ConceptService } from '../adapters/concept-service/concept-service
 import type { ConceptStore } from '../adapters/concept-store/concept-store';
 import type { DownloadLimits } from '../adapters/http/download-limits';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import type { WebhookHttpSettings } from '../adapters/http/webhook-sender';
+import type { WebhookStore } from '../adapters/webhook-store/webhook-store';
+import { createDeliverWebhook, createRecordWebhookGaveUp } from './deliver-webhook';
 import { createDiscardArtifacts } from './discard-artifacts';
 import { createDownloadOriginalImage } from './download-original-image';
 import { createRefineConceptImage } from './refine-concept-image';
@@ -18,6 +21,8 @@ export interface ActivityDeps extends StageDeps {
   conceptStore: ConceptStore;
   conceptService: ConceptService;
   download: DownloadLimits;
+  webhookStore: WebhookStore;
+  webhookHttp: WebhookHttpSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -28,6 +33,8 @@ export function createActivities(deps: ActivityDeps) {
     storeRefinedConcept: createStoreRefinedConcept(deps),
     discardArtifacts: createDiscardArtifacts(deps),
     requestCancellation: createRequestCancellation(deps),
+    deliverWebhook: createDeliverWebhook(deps),
+    recordWebhookGaveUp: createRecordWebhookGaveUp(deps),
   };
 }
 

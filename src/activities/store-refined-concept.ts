@@ -12,6 +12,7 @@ export interface StoreRefinedConceptInput {
   imageUrl: string;
   originalImageUrl: string;
   isAnonymous: boolean;
+  parentConceptId?: string;
 }
 
 export interface StoreConceptDeps extends StageDeps {
@@ -32,6 +33,7 @@ export function createStoreRefinedConcept(deps: StoreConceptDeps) {
         isAnonymous: input.isAnonymous,
         refinementPrompt: input.refinementPrompt,
         originalImageUrl: input.originalImageUrl,
+        parentConceptId: input.parentConceptId,
       });
       log.info({ conceptId: id, created }, created ? 'concept stored' : 'concept already stored by an earlier attempt');
       return { conceptId: id };

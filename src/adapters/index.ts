@@ -8,15 +8,18 @@ import { OpenAiImagesProvider } from './concept-service/openai-images-provider';
 import type { ProviderHttpSettings } from './concept-service/provider-http';
 import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
-import { LazyConceptStore } from './concept-store/lazy-concept-store';
+import { lazilyOpened } from './database/lazily-opened';
 import type { ImageStore } from './image-store/image-store';
 import { instrumentConceptStore, instrumentImageStore } from '../observability/instrumented-adapters';
 import { createImageStore } from './image-store';
+import { openWebhookStore } from './webhook-store/knex-webhook-store';
+import type { WebhookStore } from './webhook-store/webhook-store';
 
 export interface Adapters {
   imageStore: ImageStore;
   conceptStore: ConceptStore;
   conceptService: ConceptService;
+  webhookStore: WebhookStore;
   close(): Promise<void>;
 }
 
@@ -24,20 +27,27 @@ export async function openAdapters(config: Config, logger: Logger): Promise<Adap
   // Every store operation is timed, counted and traced (src/observability/instrumented-adapters.ts).
   const imageStore = instrumentImageStore(createImageStore(config.imageStore));
   // Connected and migrated in the background: a process started while the database is down still
-  // serves everything that does not need it (see lazy-concept-store.ts).
+  // serves everything that does not need it (see database/lazily-opened.ts).
   const conceptStore = instrumentConceptStore(
-    new LazyConceptStore({
+    lazilyOpened({
+      name: 'concept store',
       open: () => openConceptStore(config.database, { log: knexLogger(logger) }),
       logger: logger.child({ component: 'concept-store' }),
     }),
     config.database.kind === 'postgres' ? 'postgresql' : 'sqlite',
   );
+  const webhookStore = lazilyOpened({
+    name: 'webhook store',
+    open: () => openWebhookStore(config.database, config.webhooks.secretKey, { log: knexLogger(logger) }),
+    logger: logger.child({ component: 'webhook-store' }),
+  });
   return {
     imageStore,
     conceptStore,
     conceptService: createConceptService(config),
+    webhookStore,
     close: async () => {
-      await Promise.all([conceptStore.close(), imageStore.close()]);
+      await Promise.all([conceptStore.close(), imageStore.close(), webhookStore.close()]);
     },
   };
 }

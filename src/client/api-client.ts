@@ -3,6 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FormData, request } from 'undici';
 import type { RefinementList, RefinementView, StartedRefinement } from './gateway/schemas';
+import type { conceptList, lineageView } from './gateway/lineage-schemas';
+import type { z } from 'zod';
+
+export type ConceptList = z.infer<typeof conceptList>;
+export type LineageView = z.infer<typeof lineageView>;
 import type { RefinementStatus } from '../workflows/types';
 
 /** The answers' types come from the gateway's own schemas, so client and server cannot drift apart. */
@@ -55,6 +60,25 @@ export class RefineryApiClient {
   list(query: { status?: RefinementStatus; cursor?: string; limit?: number } = {}): Promise<RefinementList> {
     const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
     return this.call('GET', `/v1/refinements${params.size ? `?${params}` : ''}`);
+  }
+
+  /** Refines a stored concept again; descriptions default to the concept's. */
+  refineConcept(
+    conceptId: string,
+    body: { refinementPrompt: string; logoDescription?: string; themeDescription?: string; preserveAspects?: string[] },
+    idempotencyKey?: string,
+  ): Promise<StartedRefinement> {
+    const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+    return this.call('POST', `/v1/concepts/${encodeURIComponent(conceptId)}/refinements`, { json: body, headers });
+  }
+
+  concepts(query: { root?: string; cursor?: string; limit?: number } = {}): Promise<ConceptList> {
+    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]));
+    return this.call('GET', `/v1/concepts${params.size ? `?${params}` : ''}`);
+  }
+
+  lineage(conceptId: string): Promise<LineageView> {
+    return this.call('GET', `/v1/concepts/${encodeURIComponent(conceptId)}/lineage`);
   }
 
   cancel(taskId: string, reason?: string): Promise<{ taskId: string; status: 'cancelling' }> {

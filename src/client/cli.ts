@@ -6,7 +6,7 @@ import '../runtime/compile-cache'; // first: caches the compiled code of every m
 import readline from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config';
-import { ApiError, RefineryApiClient, type RefinementView } from './api-client';
+import { ApiError, RefineryApiClient, type LineageView, type RefinementView } from './api-client';
 import { STAGES, type Stage } from '../workflows/stage-policies';
 import { mintDevToken } from './gateway/dev-token';
 
@@ -100,27 +100,67 @@ function summary(view: RefinementView): string {
 
 program
   .command('refine')
-  .description('start a refinement of an image URL or a local file and follow it to the end')
-  .argument('<image>', 'http(s) URL or path of a PNG/JPEG/WebP file')
+  .description('start a refinement of an image URL, a local file or a stored concept (--concept) and follow it to the end')
+  .argument('[image]', 'http(s) URL or path of a PNG/JPEG/WebP file (not with --concept)')
   .requiredOption('-p, --prompt <text>', 'the refinement prompt')
-  .requiredOption('-l, --logo <text>', 'logo description')
-  .requiredOption('-t, --theme <text>', 'theme description')
+  .option('-c, --concept <conceptId>', "refine this stored concept again (descriptions default to the concept's)")
+  .option('-l, --logo <text>', 'logo description (required unless --concept)')
+  .option('-t, --theme <text>', 'theme description (required unless --concept)')
   .option('-k, --keep <aspect...>', 'aspects to preserve')
   .option('--idempotency-key <key>', 'makes a retried command return the same refinement')
   .option('--detach', 'print the task id and return at once')
-  .action(async (image: string, o: { prompt: string; logo: string; theme: string; keep?: string[]; idempotencyKey?: string; detach?: boolean }) => {
+  .action(async (image: string | undefined, o: { prompt: string; concept?: string; logo?: string; theme?: string; keep?: string[]; idempotencyKey?: string; detach?: boolean }) => {
+    const usage = (message: string) => new CommanderError(EXIT.usage, 'refinery.usage', message);
+    if (o.concept !== undefined && image !== undefined) throw usage('give an image or --concept, not both');
     const api = client();
-    const started = await api.start({
-      image,
-      refinementPrompt: o.prompt,
-      logoDescription: o.logo,
-      themeDescription: o.theme,
-      preserveAspects: o.keep,
-      idempotencyKey: o.idempotencyKey,
-    });
+    let started;
+    if (o.concept !== undefined) {
+      started = await api.refineConcept(
+        o.concept,
+        { refinementPrompt: o.prompt, logoDescription: o.logo, themeDescription: o.theme, preserveAspects: o.keep },
+        o.idempotencyKey,
+      );
+    } else {
+      if (image === undefined || o.logo === undefined || o.theme === undefined) throw usage('an image, --logo and --theme are required (or --concept <id>)');
+      started = await api.start({
+        image,
+        refinementPrompt: o.prompt,
+        logoDescription: o.logo,
+        themeDescription: o.theme,
+        preserveAspects: o.keep,
+        idempotencyKey: o.idempotencyKey,
+      });
+    }
     if (o.detach) return void print(started, started.taskId);
     if (!json()) console.log(`refinement ${started.taskId} started (Ctrl-C to cancel or detach)`);
     process.exitCode = await follow(api, started.taskId, { offerCancel: true });
+  });
+
+const concepts = program.command('concepts').description('your stored concepts and their lineage');
+concepts
+  .command('list')
+  .description('your concepts, newest first')
+  .option('--root <conceptId>', 'only this lineage (the id of its first concept)')
+  .option('-n, --limit <n>', 'how many', (v) => Number(v), 20)
+  .option('--cursor <cursor>', 'next page cursor from a previous list')
+  .action(async (o: { root?: string; limit: number; cursor?: string }) => {
+    const page = await client().concepts(o);
+    const rows = page.items.map((c) => `${c.createdAt}  ${c.id}  ${c.parentConceptId ? `from ${c.parentConceptId}` : 'root'.padEnd(41)}  ${c.refinementPrompt}`);
+    print(page, [...rows, ...(page.nextCursor ? [`more: refinery concepts list --cursor ${page.nextCursor}`] : [])].join('\n') || 'no concepts');
+  });
+concepts
+  .command('lineage')
+  .argument('<conceptId>')
+  .description('the chain from the root to this concept, and its direct children')
+  .action(async (conceptId: string) => {
+    const lineage = await client().lineage(conceptId);
+    const line = (c: LineageView['chain'][number]) => `${c.id}  ${c.createdAt}  ${c.refinementPrompt}\n      ${c.imageUrl}`;
+    const human = [
+      ...(lineage.truncated ? ['  (an earlier ancestor was deleted)'] : []),
+      ...lineage.chain.map((c, i) => `${String(i + 1).padStart(3)}. ${line(c)}`),
+      ...(lineage.children.length ? ['children:', ...lineage.children.map((c) => `   - ${line(c)}`)] : []),
+    ].join('\n');
+    print(lineage, human);
   });
 
 program
@@ -228,7 +268,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(EXIT.ok);
-      if (err.code === 'refinery.token') console.error(err.message);
+      if (err.code === 'refinery.token' || err.code === 'refinery.usage') console.error(err.message);
       process.exit(EXIT.usage);
     }
     if (err instanceof ApiError) {

@@ -25,7 +25,7 @@ import {
 } from '../workflows/messages';
 import type { refineConcept } from '../workflows/refine-concept';
 import type { StagePolicyOverrides } from '../workflows/stage-policies';
-import type { RefinementInput, RefinementProgress, RefinementResult, RefinementStatus } from '../workflows/types';
+import type { RefinementInput, RefinementProgress, RefinementResult, RefinementStatus, WebhookPolicy } from '../workflows/types';
 
 export type StartRefinementRequest = Omit<RefinementInput, 'taskId' | 'stagePolicies'> & { taskId?: string };
 
@@ -64,6 +64,8 @@ export type CancelOutcome =
 export interface RefinementClientOptions {
   taskQueue: string;
   stagePolicies?: StagePolicyOverrides;
+  /** Webhook retry settings put in each run's input (WEBHOOK_RETRY_*). */
+  webhookPolicy?: WebhookPolicy;
   /** How long a progress query may take before the client falls back to what the server alone knows. */
   queryTimeoutMs?: number;
 }
@@ -122,6 +124,7 @@ export class RefinementClient {
    */
   validInput(request: StartRefinementRequest): RefinementInput {
     const input: RefinementInput = { ...request, taskId: request.taskId ?? randomUUID(), stagePolicies: this.options.stagePolicies };
+    if (input.webhookEndpointIds?.length && !input.webhookPolicy && this.options.webhookPolicy) input.webhookPolicy = this.options.webhookPolicy;
     const problems = findInputProblems(input);
     if (problems.length > 0) throw new InvalidRefinementInputError(`invalid refinement request: ${problems.join('; ')}`);
     return input;

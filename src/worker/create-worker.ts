@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
 import { waitForImageStore } from '../adapters/image-store';
+import { webhookHttpSettings } from '../adapters/http/webhook-sender';
 import type { Config } from '../config';
 import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
 import { connectTemporalClient, connectToTemporal, temporalDataConverter } from '../temporal/connection';
@@ -60,7 +61,8 @@ export async function createRefineryWorker(
       logger.warn({ err, workflowId, report }, 'could not report a stage attempt to the workflow');
     }
   };
-  const activities = createActivities({ ...adapters, client, download: config.download, logger, reportAttempt });
+  const webhookHttp = webhookHttpSettings(config.webhooks);
+  const activities = createActivities({ ...adapters, client, download: config.download, webhookHttp, logger, reportAttempt });
 
   const grace = config.worker.shutdownGraceMs;
   // Tracing, request ids and refinement outcomes (src/observability); a caller's interceptors run inside ours.

@@ -1,1 +1,2 @@
 export { refineConcept } from './refine-concept';
+export { redeliverWebhook } from './webhooks';

@@ -89,6 +89,16 @@ export function findInputProblems(input: RefinementInput, rules: InputRules = { 
   text('logoDescription', input.logoDescription, LIMITS.descriptionLength);
   text('themeDescription', input.themeDescription, LIMITS.descriptionLength);
   if (input.uploadedImageKey !== undefined) text('uploadedImageKey', input.uploadedImageKey, LIMITS.uploadReferenceLength);
+  if (input.parentConceptId !== undefined && (typeof input.parentConceptId !== 'string' || !ID_PATTERN.test(input.parentConceptId))) {
+    problems.push('parentConceptId must be a concept id');
+  }
+  if (input.parentConceptId !== undefined && input.uploadedImageKey !== undefined) {
+    problems.push('parentConceptId and uploadedImageKey exclude each other');
+  }
+  const endpoints = input.webhookEndpointIds;
+  if (endpoints !== undefined && (!Array.isArray(endpoints) || endpoints.length > 20 || endpoints.some((id) => typeof id !== 'string' || !ID_PATTERN.test(id)))) {
+    problems.push('webhookEndpointIds must be a list of at most 20 endpoint ids');
+  }
   if (input.isAnonymous !== undefined && typeof input.isAnonymous !== 'boolean') problems.push('isAnonymous must be a boolean');
   const aspects = input.preserveAspects;
   if (aspects !== undefined) {

@@ -28,6 +28,7 @@ import { cancelRefinementSignal, progressQuery, providerTaskQueue, stageAttemptS
 import { ProgressTracker } from './progress';
 import { resolveStagePolicies, type Stage, type StagePolicy } from './stage-policies';
 import type { RefinementInput, RefinementResult } from './types';
+import { deliverRefinementEvent } from './webhooks';
 
 export async function refineConcept(input: RefinementInput): Promise<RefinementResult> {
   const { taskId, userId } = input;
@@ -58,22 +59,38 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
     await CancellationScope.nonCancellable(() => stages.cleanup.discardArtifacts({ taskId, userId, includePublished: true }));
     if (isCancellation(err)) {
       progress.cancelled();
+      await notifyWebhooks(input, 'refinement.cancelled', progress);
       throw err;
     }
     // A cancel was accepted, then the stage reported something else: an attempt lost on a dead
     // worker times out instead of confirming the cancel. The user asked for a cancel and got one.
     if (cancelAccepted(progress) && patched('cancel-wins-over-stage-failure')) {
       progress.cancelled();
+      await notifyWebhooks(input, 'refinement.cancelled', progress);
       throw new CancelledFailure(progress.cancellation?.reason ?? 'cancelled');
     }
     const failure = describeFailure(err, taskId, progress.snapshot().currentStage);
     progress.failed(failure.message);
+    await notifyWebhooks(input, 'refinement.failed', progress);
     throw failure;
   }
   // The staged blobs were claim checks for the stages; the published image and the row remain.
   await CancellationScope.nonCancellable(() => stages.cleanup.discardArtifacts({ taskId, userId, includePublished: false }));
   progress.completed(result);
+  await notifyWebhooks(input, 'refinement.completed', progress);
   return result;
+}
+
+/**
+ * The last step, once the outcome is settled and visible in the progress query: the webhook
+ * deliveries. Not cancellable (a cancelled run still tells its endpoints), and it never throws, so the
+ * run ends with the result, failure or cancellation it already had. Branched: runs that started
+ * before this step existed replay without it.
+ */
+async function notifyWebhooks(input: RefinementInput, type: Parameters<typeof deliverRefinementEvent>[1], progress: ProgressTracker): Promise<void> {
+  if (!patched('webhooks')) return;
+  const snapshot = progress.snapshot();
+  await CancellationScope.nonCancellable(() => deliverRefinementEvent(input, type, snapshot, snapshot.finishedAt ?? snapshot.updatedAt));
 }
 
 type Stages = ReturnType<typeof stageActivities>;
@@ -83,7 +100,12 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
 
   // 1. Download Original
   const original = await progress.stage('download', () =>
-    stages.download.downloadOriginalImage({ taskId, originalImageUrl, uploadedImageKey: input.uploadedImageKey }),
+    stages.download.downloadOriginalImage({
+      taskId,
+      originalImageUrl,
+      uploadedImageKey: input.uploadedImageKey,
+      ...(input.parentConceptId !== undefined ? { userId, parentConceptId: input.parentConceptId } : {}),
+    }),
   );
 
   // 2. Apply Refinement
@@ -132,6 +154,7 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
         imageUrl: image.imageUrl,
         originalImageUrl,
         isAnonymous: input.isAnonymous ?? true,
+        parentConceptId: input.parentConceptId,
       }),
     ),
   );

@@ -1,4 +1,5 @@
 /** Shapes that cross the workflow boundary: input, result, progress, and the references stages pass on. */
+import type { Duration } from '@temporalio/common';
 import type { Stage, StagePolicyOverrides } from './stage-policies';
 
 export interface RefinementInput {
@@ -15,6 +16,27 @@ export interface RefinementInput {
   preserveAspects?: string[];
   /** Resolved by the starter from configuration; recorded in history so the run keeps them. */
   stagePolicies?: StagePolicyOverrides;
+  /**
+   * Refine a stored concept again: the download stage reads this concept's image from the image store
+   * (after checking it belongs to `userId`) instead of fetching `originalImageUrl`. Older runs have none.
+   */
+  parentConceptId?: string;
+  /**
+   * Webhook endpoints (ids in the webhook store, resolved by the starter) told when the refinement
+   * ends. Ids only: URLs and secrets stay in the store, out of history. Older runs have none.
+   */
+  webhookEndpointIds?: string[];
+  /** Retry settings of webhook deliveries, resolved by the starter from configuration. */
+  webhookPolicy?: WebhookPolicy;
+}
+
+export interface WebhookPolicy {
+  /** How long one endpoint is retried, in all (24 h by default). */
+  retryFor?: Duration;
+  /** Bound of one attempt (the HTTP deadline plus a margin): a worker that dies mid-attempt is noticed after it. */
+  attemptTimeout?: Duration;
+  initialInterval?: Duration;
+  maximumInterval?: Duration;
 }
 
 export interface RefinementResult {

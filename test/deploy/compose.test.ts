@@ -16,7 +16,7 @@ const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 /** The secrets the file requires from the environment (.env.example lists them). */
-const REQUIRED = { POSTGRES_PASSWORD: 'pg-secret', S3_ACCESS_KEY_ID: 's3-id', S3_SECRET_ACCESS_KEY: 's3-secret', JWT_SECRET: 'jwt-secret', URL_SIGNING_SECRET: 'url-secret' };
+const REQUIRED = { POSTGRES_PASSWORD: 'pg-secret', S3_ACCESS_KEY_ID: 's3-id', S3_SECRET_ACCESS_KEY: 's3-secret', JWT_SECRET: 'jwt-secret', URL_SIGNING_SECRET: 'url-secret', WEBHOOK_SECRET_KEY: 'webhook-key' };
 /** Read by the AWS SDK's default credential chain, not by src/config.ts. */
 const READ_BY_LIBRARIES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 
@@ -128,6 +128,9 @@ test('every variable the worker and the gateway get is one Refinery reads; each 
   expect(gateway).toEqual(expect.arrayContaining(['JWT_SECRET', 'URL_SIGNING_SECRET', 'GATEWAY_HOST']));
   expect(gateway).not.toEqual(expect.arrayContaining(['OPENAI_API_KEY']));
   expect(gateway).not.toEqual(expect.arrayContaining(['JIGSAWSTACK_API_KEY']));
+  // Webhook endpoints' secrets are stored encrypted under one key: the gateway stores them, the worker signs with them.
+  expect(worker).toEqual(expect.arrayContaining(['WEBHOOK_SECRET_KEY']));
+  expect(gateway).toEqual(expect.arrayContaining(['WEBHOOK_SECRET_KEY']));
   // The values the test passed in arrive where they belong.
   expect(services.gateway.environment).toMatchObject({ JWT_SECRET: 'jwt-secret', URL_SIGNING_SECRET: 'url-secret', GATEWAY_HOST: '0.0.0.0' });
   expect(services.worker.environment!.DATABASE_URL).toBe('postgres://refinery:pg-secret@postgresql:5432/refinery');

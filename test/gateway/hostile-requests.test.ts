@@ -7,6 +7,7 @@ import net from 'node:net';
 import { Client } from '@temporalio/client';
 import knex from 'knex';
 import { createImageStore } from '../../src/adapters/image-store';
+import { openWebhookStore } from '../../src/adapters/webhook-store/knex-webhook-store';
 import { buildGateway } from '../../src/client/gateway/app';
 import { openGatewayDatabase } from '../../src/client/gateway/database';
 import { mintDevToken } from '../../src/client/gateway/dev-token';
@@ -170,6 +171,7 @@ describe('hostile requests', () => {
     const gatewayPort = await freePort();
     const config = loadConfig({ ...stack.env, GATEWAY_PORT: String(gatewayPort), GATEWAY_HOST: '127.0.0.1' });
     const db = await openGatewayDatabase(config.database);
+    const webhookStore = await openWebhookStore(config.database, config.webhooks.secretKey);
     const refinements = new RefinementClient(new Client({ connection: stack.temporal.connection, namespace: 'no-such-namespace' }), {
       taskQueue: config.temporal.taskQueue,
     });
@@ -179,6 +181,7 @@ describe('hostile requests', () => {
       refinements,
       imageStore: createImageStore(config.imageStore),
       conceptStore: stack.concepts,
+      webhookStore,
       db,
       logger: false,
     });
@@ -200,6 +203,7 @@ describe('hostile requests', () => {
     } finally {
       await app.close();
       await db.destroy();
+      await webhookStore.close();
     }
   });
 
@@ -208,6 +212,7 @@ describe('hostile requests', () => {
     const deadPort = await freePort();
     const gatewayPort = await freePort();
     const config = loadConfig({ ...stack.env, GATEWAY_PORT: String(gatewayPort), GATEWAY_HOST: '127.0.0.1' });
+    const webhookStore = await openWebhookStore(config.database, config.webhooks.secretKey);
     const deadDb = knex({ client: 'pg', connection: `postgres://postgres@127.0.0.1:${deadPort}/nowhere`, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 1_000 });
     const app = await buildGateway({
       config,
@@ -215,6 +220,7 @@ describe('hostile requests', () => {
       refinements: stack.refinements,
       imageStore: createImageStore(config.imageStore),
       conceptStore: stack.concepts,
+      webhookStore,
       db: deadDb,
       logger: false,
     });
@@ -228,6 +234,7 @@ describe('hostile requests', () => {
     } finally {
       await app.close();
       await deadDb.destroy();
+      await webhookStore.close();
     }
   });
 

@@ -6,6 +6,7 @@ import { loadGatewayConfig, type Config } from '../../src/config';
 import { createImageStore } from '../../src/adapters/image-store';
 import { S3ImageStore } from '../../src/adapters/image-store/s3-image-store';
 import type { ImageStore } from '../../src/adapters/image-store/image-store';
+import { openWebhookStore, type KnexWebhookStore } from '../../src/adapters/webhook-store/knex-webhook-store';
 import { ApiKeys } from '../../src/client/gateway/api-keys';
 import { buildGateway } from '../../src/client/gateway/app';
 import { openGatewayDatabase } from '../../src/client/gateway/database';
@@ -23,6 +24,7 @@ export class TestGateway {
     /** The environment its configuration came from (for a CLI run against it). */
     readonly env: NodeJS.ProcessEnv,
     readonly imageStore: ImageStore,
+    readonly webhooks: KnexWebhookStore,
   ) {}
 
   /**
@@ -48,17 +50,19 @@ export class TestGateway {
             credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID!, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY! },
           })
         : createImageStore(config.imageStore);
+    const webhooks = await openWebhookStore(config.database, config.webhooks.secretKey);
     const app = await buildGateway({
       config,
       temporal: stack.temporal,
       refinements: stack.refinements,
       imageStore,
       conceptStore: stack.concepts,
+      webhookStore: webhooks,
       db,
       logger,
     });
     await app.listen({ port, host: '127.0.0.1' });
-    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, gatewayEnv, imageStore);
+    return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, gatewayEnv, imageStore, webhooks);
   }
 
   token(userId: string, options: Omit<DevTokenOptions, 'userId'> = {}): Promise<string> {
@@ -89,6 +93,7 @@ export class TestGateway {
     await this.app.close();
     await this.db.destroy();
     await this.imageStore.close();
+    await this.webhooks.close();
   }
 }
 

@@ -89,7 +89,7 @@ export class TestStack {
     const config = loadConfig(env);
     const temporal = await connectTemporalClient(config);
     const stagePolicies = config.stagePolicies;
-    const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies });
+    const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies, webhookPolicy: config.webhooks.retry });
     const concepts = await openConceptStore(config.database);
     return new TestStack(dir, env, config, temporal, refinements, concepts, ownsDir);
   }

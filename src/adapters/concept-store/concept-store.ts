@@ -11,11 +11,39 @@ export interface RefinedConceptInput {
   isAnonymous: boolean;
   refinementPrompt: string;
   originalImageUrl: string;
+  /** Set when this refinement started from a stored concept (`POST /v1/concepts/{id}/refinements`). */
+  parentConceptId?: string;
 }
 
-export interface RefinedConcept extends RefinedConceptInput {
+export interface RefinedConcept extends Omit<RefinedConceptInput, 'parentConceptId'> {
   id: string;
   createdAt: Date;
+  parentConceptId: string | null;
+  /** The first concept of the lineage; a concept refined from a URL or an upload is its own root. */
+  rootConceptId: string;
+  /** The parent was deleted after this concept was made (parentConceptId still names it). */
+  parentDeleted: boolean;
+}
+
+export interface ConceptPage {
+  items: RefinedConcept[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ConceptListQuery {
+  /** Only concepts of this lineage. */
+  rootConceptId?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** A cursor that this store did not hand out. */
+export class InvalidConceptCursorError extends Error {
+  constructor() {
+    super('cursor is not one this API returned');
+    this.name = 'InvalidConceptCursorError';
+  }
 }
 
 export interface ConceptStore {
@@ -24,6 +52,15 @@ export interface ConceptStore {
   findById(id: string): Promise<RefinedConcept | undefined>;
   findByTaskId(taskId: string): Promise<RefinedConcept | undefined>;
   countByTaskId(taskId: string): Promise<number>;
+  /** A user's concepts, newest first. Throws InvalidConceptCursorError for a cursor it did not make. */
+  listByUser(userId: string, query: ConceptListQuery): Promise<ConceptPage>;
+  /** Direct children, oldest first. */
+  findChildren(parentId: string): Promise<RefinedConcept[]>;
+  /**
+   * Removes the row and marks its children `parentDeleted` (they keep their own rows and images), in
+   * one transaction. Returns false when there was no such row.
+   */
+  deleteConcept(id: string): Promise<boolean>;
   /** Readiness probe: resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

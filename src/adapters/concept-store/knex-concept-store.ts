@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ConceptValidationError, StorageUnavailableError, withOperatorDetail } from '../../errors';
-import type { ConceptStore, RefinedConcept, RefinedConceptInput } from './concept-store';
+import {
+  InvalidConceptCursorError,
+  type ConceptListQuery,
+  type ConceptPage,
+  type ConceptStore,
+  type RefinedConcept,
+  type RefinedConceptInput,
+} from './concept-store';
 import { connectDatabase, migrateToLatest, type DatabaseConfig } from '../database/knex-database';
 import { CONCEPT_STORE_MIGRATIONS, CONCEPT_STORE_MIGRATIONS_TABLE } from './migrations';
 import { REFINED_CONCEPTS_TABLE } from './migrations/0001-create-refined-concepts';
@@ -36,6 +43,10 @@ interface RefinedConceptRow {
   original_image_url: string;
   /** Date from pg; an ISO-8601 UTC string from SQLite. */
   created_at: Date | string | number;
+  parent_concept_id: string | null;
+  root_concept_id: string | null;
+  /** PostgreSQL boolean, SQLite 0/1. */
+  parent_deleted: boolean | number;
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -61,7 +72,7 @@ export class KnexConceptStore implements ConceptStore {
 
   async storeConcept(concept: RefinedConceptInput): Promise<{ id: string; created: boolean }> {
     const candidateId = randomUUID();
-    const row = toRow(candidateId, concept);
+    const row = { ...toRow(candidateId, concept), ...(await this.lineageOf(candidateId, concept.parentConceptId)) };
     // ON CONFLICT DO NOTHING, then read back: whichever insert won (ours, an earlier attempt's, or a
     // concurrent one's), every caller returns that row's id. PostgreSQL makes the losing insert wait
     // for the winner to commit, so the read below always sees it.
@@ -96,6 +107,45 @@ export class KnexConceptStore implements ConceptStore {
     return Number(result?.n ?? 0);
   }
 
+  async listByUser(userId: string, { rootConceptId, cursor, limit }: ConceptListQuery): Promise<ConceptPage> {
+    const query = this.table().where({ user_id: userId });
+    if (rootConceptId !== undefined) query.andWhere({ root_concept_id: rootConceptId.toLowerCase() });
+    // PostgreSQL keeps microseconds, a cursor milliseconds: order and compare at the cursor's precision.
+    const createdAt = this.knex.client.dialect === 'postgresql' ? this.knex.raw(`date_trunc('milliseconds', created_at)`) : this.knex.ref('created_at');
+    if (cursor !== undefined) {
+      const after = decodeCursor(cursor);
+      query.andWhere((q) =>
+        q.where(createdAt, '<', after.createdAt).orWhere((same) => same.where(createdAt, '=', after.createdAt).andWhere('id', '<', after.id)),
+      );
+    }
+    const rows = await this.run('list refined concepts', () =>
+      query.orderBy([{ column: createdAt as unknown as string, order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1),
+    );
+    const items = (rows as RefinedConceptRow[]).slice(0, limit).map(fromRow);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async findChildren(parentId: string): Promise<RefinedConcept[]> {
+    if (!UUID_PATTERN.test(parentId)) return [];
+    const rows = await this.run('find child concepts', () =>
+      this.table().where({ parent_concept_id: parentId.toLowerCase() }).orderBy([{ column: 'created_at' }, { column: 'id' }]),
+    );
+    return (rows as RefinedConceptRow[]).map(fromRow);
+  }
+
+  async deleteConcept(id: string): Promise<boolean> {
+    if (!UUID_PATTERN.test(id)) return false;
+    const key = id.toLowerCase();
+    return this.run('delete a refined concept', () =>
+      this.knex.transaction(async (trx) => {
+        const removed = await trx<RefinedConceptRow>(REFINED_CONCEPTS_TABLE).where({ id: key }).delete();
+        await trx<RefinedConceptRow>(REFINED_CONCEPTS_TABLE).where({ parent_concept_id: key }).update({ parent_deleted: true });
+        return removed > 0;
+      }),
+    );
+  }
+
   async ping(): Promise<void> {
     await this.run('reach the database', () => this.knex.raw('select 1'));
   }
@@ -108,6 +158,22 @@ export class KnexConceptStore implements ConceptStore {
     return this.knex<RefinedConceptRow>(REFINED_CONCEPTS_TABLE);
   }
 
+  /**
+   * Parent and root of a new concept. The parent was checked (and read) by the download stage; if it
+   * was deleted since, the child still records it, marked deleted, and becomes the root of what is left.
+   */
+  private async lineageOf(id: string, parentConceptId: string | undefined) {
+    if (parentConceptId === undefined) return { parent_concept_id: null, root_concept_id: id, parent_deleted: false };
+    const parent = UUID_PATTERN.test(parentConceptId)
+      ? await this.run('read the parent concept', () => this.table().where({ id: parentConceptId.toLowerCase() }).first('id', 'root_concept_id'))
+      : undefined;
+    return {
+      parent_concept_id: parentConceptId.toLowerCase(),
+      root_concept_id: parent ? (parent.root_concept_id ?? parent.id) : id,
+      parent_deleted: !parent,
+    };
+  }
+
   private async run<T>(action: string, query: () => PromiseLike<T>): Promise<T> {
     try {
       return await query();
@@ -118,7 +184,7 @@ export class KnexConceptStore implements ConceptStore {
 }
 
 /** created_at is left to the column default. */
-function toRow(id: string, concept: RefinedConceptInput): Omit<RefinedConceptRow, 'created_at'> {
+function toRow(id: string, concept: RefinedConceptInput): Omit<RefinedConceptRow, 'created_at' | 'parent_concept_id' | 'root_concept_id' | 'parent_deleted'> {
   assertValidConcept(concept);
   return {
     id,
@@ -150,7 +216,27 @@ function fromRow(row: RefinedConceptRow): RefinedConcept {
     refinementPrompt: row.refinement_prompt,
     originalImageUrl: row.original_image_url,
     createdAt: toDate(row.created_at),
+    parentConceptId: row.parent_concept_id,
+    rootConceptId: row.root_concept_id ?? row.id,
+    parentDeleted: Boolean(row.parent_deleted),
   };
+}
+
+/** Newest first; the cursor is the (created_at, id) of the last concept of the previous page. */
+function encodeCursor(concept: RefinedConcept): string {
+  return Buffer.from(JSON.stringify([concept.createdAt.toISOString(), concept.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string' && UUID_PATTERN.test(id) && !Number.isNaN(Date.parse(createdAt))) {
+      return { createdAt: new Date(createdAt).toISOString(), id };
+    }
+  } catch {
+    // fall through: any malformed cursor gets the same answer
+  }
+  throw new InvalidConceptCursorError();
 }
 
 function toDate(value: Date | string | number): Date {

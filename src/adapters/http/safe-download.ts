@@ -184,13 +184,13 @@ function vetUrl(url: URL, what: string): URL {
 }
 
 /** IP-literal hosts never reach `connect.lookup`, so they are judged here. */
-function refuseForbiddenLiteral(url: URL, policy: AddressPolicy): void {
+export function refuseForbiddenLiteral(url: URL, policy: AddressPolicy): void {
   const literal = parseIpLiteral(url.hostname);
   const reason = literal && policy(literal);
   if (reason) throw new BlockedAddressError(`refusing to contact ${url.host}: ${reason}`);
 }
 
-function resolveWithSystemDns(hostname: string, family: 0 | 4 | 6): Promise<dns.LookupAddress[]> {
+export function resolveWithSystemDns(hostname: string, family: 0 | 4 | 6): Promise<dns.LookupAddress[]> {
   return dns.promises.lookup(hostname, { all: true, family });
 }
 
@@ -198,7 +198,7 @@ function resolveWithSystemDns(hostname: string, family: 0 | 4 | 6): Promise<dns.
  * A `net.connect` lookup that resolves the name once, refuses it if any answer is forbidden (an
  * attacker's DNS may mix a public and an internal address), and connects only to what it checked.
  */
-function checkedLookup(policy: AddressPolicy, resolveHost: HostResolver): LookupFunction {
+export function checkedLookup(policy: AddressPolicy, resolveHost: HostResolver): LookupFunction {
   const resolveAndCheck = async (hostname: string, family: 0 | 4 | 6): Promise<dns.LookupAddress[]> => {
     const addresses = await resolveHost(hostname, family);
     if (addresses.length === 0) throw new DownloadFailedError(`${hostname} could not be reached`);

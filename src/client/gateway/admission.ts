@@ -5,7 +5,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { uploadKey } from '../../activities/blob-keys';
+import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
+import { checkWebhookUrl, type WebhookHttpSettings } from '../../adapters/http/webhook-sender';
 import type { ImageStore } from '../../adapters/image-store/image-store';
+import type { WebhookStore } from '../../adapters/webhook-store/webhook-store';
 import { InvalidRefinementInputError } from '../../errors';
 import type { RefinementClient, StartRefinementRequest } from '../refinements';
 import { uploadReference } from '../../workflows/input-validation';
@@ -26,6 +29,8 @@ export interface AdmissionRequest {
   body: CreateRefinementBody;
   idempotencyKey?: string;
   upload?: UploadedImage;
+  /** Refine this stored concept (already checked to be the user's) instead of a URL or an upload. */
+  parentConcept?: RefinedConcept;
 }
 
 export interface Admitted {
@@ -33,6 +38,8 @@ export interface Admitted {
   status: RefinementStatus;
   /** True when an earlier request with the same Idempotency-Key made this refinement. */
   replayed: boolean;
+  /** The callbackUrl's signing secret, on the request that registered it only. */
+  callbackSecret?: string;
 }
 
 export interface AdmissionDeps {
@@ -42,6 +49,8 @@ export interface AdmissionDeps {
   imageStore: ImageStore;
   maxRunningPerUser: number;
   capRetryAfterSeconds: number;
+  webhookStore: WebhookStore;
+  webhookHttp: WebhookHttpSettings;
 }
 
 export class Admission {
@@ -50,6 +59,8 @@ export class Admission {
   async admit(request: AdmissionRequest): Promise<Admitted> {
     const { ownership } = this.deps;
     const fingerprint = fingerprintOf(request);
+    // Refused before anything is claimed or stored; checked again at every delivery.
+    if (request.body.callbackUrl !== undefined) await checkWebhookUrl(request.body.callbackUrl, this.deps.webhookHttp);
     if (request.idempotencyKey) {
       const earlier = await ownership.findByIdempotencyKey(request.user.id, request.idempotencyKey);
       if (earlier) return this.replay(request, earlier.task_id, earlier.request_fingerprint, fingerprint, earlier.status);
@@ -69,15 +80,16 @@ export class Admission {
       return this.replay(request, winner.task_id, winner.request_fingerprint, fingerprint, winner.status);
     }
     if (!claimed) throw this.capReached();
+    let callbackSecret: string | undefined;
     try {
-      await this.start(taskId, request);
+      callbackSecret = await this.start(taskId, request);
     } catch (err) {
       // Without a key the caller cannot retry into this task id, so the claim would only dangle.
       // With one, keep it: the retry finds it and starts the same task id (uploading again).
       if (!request.idempotencyKey || err instanceof InvalidRefinementInputError) await ownership.release(taskId);
       throw err;
     }
-    return { taskId, status: 'running', replayed: false };
+    return { taskId, status: 'running', replayed: false, callbackSecret };
   }
 
   private async replay(
@@ -127,23 +139,31 @@ export class Admission {
   }
 
   /** An upload is named by a reference, never by a signed link: the input lands in history and the concept row. */
-  private startRequest(taskId: string, { user, body, upload }: AdmissionRequest): StartRefinementRequest {
+  private startRequest(taskId: string, { user, body, upload, parentConcept }: AdmissionRequest, webhookEndpointIds: string[] = []): StartRefinementRequest {
     return {
       taskId,
       userId: user.id,
       isAnonymous: user.isAnonymous,
-      originalImageUrl: upload ? uploadReference(taskId) : (body.originalImageUrl ?? ''),
+      // A parent's stored (unsigned) URL records where its image came from; the worker reads the
+      // parent's image from the store by the parent's id, never through this URL.
+      originalImageUrl: upload ? uploadReference(taskId) : (parentConcept?.imageUrl ?? body.originalImageUrl ?? ''),
       uploadedImageKey: upload ? uploadKey(taskId) : undefined,
       refinementPrompt: body.refinementPrompt,
       logoDescription: body.logoDescription,
       themeDescription: body.themeDescription,
       preserveAspects: body.preserveAspects,
+      ...(parentConcept ? { parentConceptId: parentConcept.id } : {}),
+      ...(webhookEndpointIds.length > 0 ? { webhookEndpointIds } : {}),
     };
   }
 
-  /** Writes the upload, then starts; if the start fails, the upload goes unless the run exists after all. */
-  private async start(taskId: string, request: AdmissionRequest): Promise<void> {
-    const input = this.deps.refinements.validInput(this.startRequest(taskId, request));
+  /**
+   * Registers the callback, writes the upload, then starts; returns the callback's secret when this
+   * call registered it. If the start fails, what it wrote goes, unless the run exists after all.
+   */
+  private async start(taskId: string, request: AdmissionRequest): Promise<string | undefined> {
+    const { endpointIds, callbackSecret } = await this.webhookEndpoints(taskId, request.user.id, request.body.callbackUrl);
+    const input = this.deps.refinements.validInput(this.startRequest(taskId, request, endpointIds));
     const { upload } = request;
     if (upload && input.uploadedImageKey) {
       await this.deps.imageStore.put(input.uploadedImageKey, upload.data, {
@@ -155,11 +175,30 @@ export class Admission {
       await this.deps.refinements.start(input);
     } catch (err) {
       // A start whose answer was lost may still have created the run, which then needs its upload.
-      if (input.uploadedImageKey && !(await this.workflowExists(taskId).catch(() => false))) {
-        await this.deps.imageStore.remove([input.uploadedImageKey]);
+      if (!(await this.workflowExists(taskId).catch(() => false))) {
+        if (input.uploadedImageKey) await this.deps.imageStore.remove([input.uploadedImageKey]);
+        if (request.body.callbackUrl !== undefined) await this.deps.webhookStore.deleteEndpoint(request.user.id, callbackEndpointId(taskId));
       }
       throw err;
     }
+    return callbackSecret;
+  }
+
+  /**
+   * The endpoints told when this refinement ends: the user's registered, enabled endpoints as they are
+   * now, and the request's callback URL (registered under an id derived from the task, so a retried
+   * start registers it once).
+   */
+  private async webhookEndpoints(taskId: string, userId: string, callbackUrl: string | undefined) {
+    const registered = await this.deps.webhookStore.listEndpoints(userId);
+    const endpointIds = registered.filter((e) => !e.disabledAt).map((e) => e.id);
+    let callbackSecret: string | undefined;
+    if (callbackUrl !== undefined) {
+      const { endpoint, secret } = await this.deps.webhookStore.createEndpoint({ id: callbackEndpointId(taskId), userId, url: callbackUrl, kind: 'callback', taskId });
+      endpointIds.push(endpoint.id);
+      callbackSecret = secret ?? undefined;
+    }
+    return { endpointIds, callbackSecret };
   }
 
   private async workflowExists(taskId: string): Promise<boolean> {
@@ -185,10 +224,15 @@ function requestOf({ body, upload }: AdmissionRequest): ClaimedRequest {
   };
 }
 
+function callbackEndpointId(taskId: string): string {
+  return `cb_${taskId}`;
+}
+
 /** Same fields and the same image bytes make the same request, whatever the field order. */
-function fingerprintOf({ body, upload }: AdmissionRequest): string {
+function fingerprintOf({ body, upload, parentConcept }: AdmissionRequest): string {
   const canonical = JSON.stringify(Object.entries(body).sort(([a], [b]) => a.localeCompare(b)));
   const hash = createHash('sha256').update(canonical);
+  if (parentConcept) hash.update('\0parent\0').update(parentConcept.id);
   if (upload) hash.update('\0image\0').update(upload.data);
   return hash.digest('hex');
 }

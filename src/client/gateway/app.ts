@@ -35,6 +35,11 @@ import { ProgressFeed } from './progress-feed';
 import { temporalDataConverter } from '../../temporal/connection';
 import { registerCodecRoutes } from './routes/codec';
 import { registerConceptRoutes } from './routes/concepts';
+import { registerLineageRoutes } from './routes/lineage';
+import { registerWebhookRoutes } from './routes/webhooks';
+import { InvalidConceptCursorError } from '../../adapters/concept-store/concept-store';
+import { webhookHttpSettings } from '../../adapters/http/webhook-sender';
+import { BlockedAddressError, InvalidWebhookUrlError } from '../../errors';
 import { registerHealthRoutes } from './routes/health';
 import { registerImageRoutes } from './routes/images';
 import { registerRefinementRoutes } from './routes/refinements';
@@ -147,6 +152,8 @@ async function registerAuthenticatedRoutes(api: ZodApp, ctx: GatewayContext, dep
   });
   registerRefinementRoutes(api, ctx);
   registerConceptRoutes(api, ctx);
+  registerLineageRoutes(api, ctx);
+  registerWebhookRoutes(api, ctx);
 }
 
 function createContext(deps: GatewayDeps): GatewayContext {
@@ -161,6 +168,8 @@ function createContext(deps: GatewayDeps): GatewayContext {
     imageStore: deps.imageStore,
     maxRunningPerUser: config.gateway.maxRunningPerUser,
     capRetryAfterSeconds: config.gateway.capRetryAfterSeconds,
+    webhookStore: deps.webhookStore,
+    webhookHttp: webhookHttpSettings(config.webhooks),
   });
   return {
     ...deps,
@@ -178,6 +187,12 @@ function domainProblem(error: unknown): HttpProblem | undefined {
   if (error instanceof RefinementNotFoundError) return notFound(`refinement ${error.taskId}`);
   if (error instanceof InvalidCursorError) {
     return validationProblem([{ field: 'query.cursor', pointer: '/cursor', in: 'querystring', detail: error.message }]);
+  }
+  if (error instanceof InvalidConceptCursorError) {
+    return validationProblem([{ field: 'query.cursor', pointer: '/cursor', in: 'querystring', detail: error.message }]);
+  }
+  if (error instanceof InvalidWebhookUrlError || error instanceof BlockedAddressError) {
+    return new HttpProblem({ type: ProblemType.validation, title: 'Invalid webhook URL', status: 400, detail: error.message });
   }
   if (error instanceof InvalidRefinementInputError) {
     return new HttpProblem({ type: ProblemType.validation, title: 'Invalid request', status: 400, detail: error.message });

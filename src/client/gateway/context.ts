@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ConceptStore } from '../../adapters/concept-store/concept-store';
 import type { ImageStore } from '../../adapters/image-store/image-store';
+import type { WebhookStore } from '../../adapters/webhook-store/webhook-store';
 import type { Config } from '../../config';
 import type { RefinementClient } from '../refinements';
 import type { Admission } from './admission';
@@ -29,6 +30,8 @@ export interface GatewayServices {
   refinements: RefinementClient;
   imageStore: ImageStore;
   conceptStore: ConceptStore;
+  /** Webhook endpoints (sealed secrets) and deliveries, shared with the worker. */
+  webhookStore: WebhookStore;
   /** The gateway's tables, already migrated (see openGatewayDatabase). */
   db: Knex;
 }

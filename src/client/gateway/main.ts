@@ -21,8 +21,12 @@ async function main(): Promise<void> {
   // A wrong store setting stops the gateway here, naming it; an unreachable store is waited for.
   await waitForImageStore(adapters.imageStore, logger);
   const db = await openGatewayDatabase(config.database);
-  const refinements = new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue, stagePolicies: config.stagePolicies });
-  const app = await buildGateway({ config, temporal, refinements, imageStore: adapters.imageStore, conceptStore: adapters.conceptStore, db, logger });
+  const refinements = new RefinementClient(temporal, {
+    taskQueue: config.temporal.taskQueue,
+    stagePolicies: config.stagePolicies,
+    webhookPolicy: config.webhooks.retry,
+  });
+  const app = await buildGateway({ config, temporal, refinements, imageStore: adapters.imageStore, conceptStore: adapters.conceptStore, webhookStore: adapters.webhookStore, db, logger });
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'gateway stopping');

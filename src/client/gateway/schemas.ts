@@ -29,6 +29,11 @@ export const imageUrl = text(LIMITS.urlLength)
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an absolute http or https URL')
   .refine((v) => !URL.canParse(v) || (new URL(v).username === '' && new URL(v).password === ''), 'must not contain credentials');
 
+/** Checked again (DNS, address policy) when registered and at every delivery. */
+export const webhookUrl = imageUrl.meta({
+  description: 'http(s) URL that receives the refinement event (Standard Webhooks). Private, loopback and link-local addresses are refused.',
+});
+
 export const createRefinementBody = z
   .strictObject({
     /** Required for JSON requests; absent when the image is uploaded as multipart `image`. */
@@ -40,6 +45,7 @@ export const createRefinementBody = z
       .array(text(LIMITS.aspectLength))
       .max(LIMITS.preserveAspects, `must have at most ${LIMITS.preserveAspects} items`)
       .optional(),
+    callbackUrl: webhookUrl.optional(),
   })
   .meta({ description: 'JSON, or multipart/form-data with the same fields plus the original as the file part `image`.' });
 export type CreateRefinementBody = z.infer<typeof createRefinementBody>;
@@ -83,6 +89,8 @@ export const startedRefinement = z.object({
   taskId: z.string(),
   status: refinementStatus,
   links: refinementLinks,
+  /** With a callbackUrl, on the first answer only: the whsec_ secret that signs its event. */
+  callbackSecret: z.string().optional(),
 });
 
 export const refinementRequest = z.object({

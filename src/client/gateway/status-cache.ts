@@ -6,6 +6,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { refinementStatusOf, type RefinementClient } from '../refinements';
+import { refinementStageKey } from '../../workflows/messages';
 import type { RefinementProgress } from '../../workflows/types';
 import type { OwnershipStore } from './ownership';
 
@@ -28,7 +29,11 @@ export class StatusCache {
       rows.map(async (row) => {
         try {
           const description = await this.refinements.handle(row.task_id).describe();
-          const status = refinementStatusOf(description.status.name);
+          // A run still delivering webhooks is open on the server, but its outcome is settled and
+          // recorded in the RefinementStage search attribute: it no longer counts as running.
+          const stage = description.typedSearchAttributes.get(refinementStageKey);
+          const settled = stage === 'completed' || stage === 'failed' || stage === 'cancelled' ? stage : undefined;
+          const status = settled ?? refinementStatusOf(description.status.name);
           if (status !== 'running') await this.ownership.markFinished(row.task_id, status, description.closeTime?.toISOString() ?? null);
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;

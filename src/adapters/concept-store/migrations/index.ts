@@ -4,10 +4,12 @@
  */
 import type { NamedMigration } from '../../database/knex-database';
 import * as createRefinedConcepts from './0001-create-refined-concepts';
+import * as addConceptLineage from './0002-add-concept-lineage';
 
 export const CONCEPT_STORE_MIGRATIONS_TABLE = 'refined_concepts_migrations';
 
 /** Append only, in order. */
 export const CONCEPT_STORE_MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001-create-refined-concepts', migration: createRefinedConcepts },
+  { name: '0002-add-concept-lineage', migration: addConceptLineage },
 ];

@@ -67,7 +67,10 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
       auditTo(request.log)('refinement.started', { actor: request.user.id, via: request.user.via, taskId: admitted.taskId, replayed: admitted.replayed });
       if (admitted.replayed) reply.header('idempotent-replayed', 'true');
       const links = refinementLinks(admitted.taskId);
-      return reply.code(202).header('location', links.self).send({ taskId: admitted.taskId, status: admitted.status, links });
+      return reply
+        .code(202)
+        .header('location', links.self)
+        .send({ taskId: admitted.taskId, status: admitted.status, links, ...(admitted.callbackSecret ? { callbackSecret: admitted.callbackSecret } : {}) });
     },
   );
 
