@@ -15,9 +15,10 @@ export class WorkerHandle {
     readonly logFile: string,
   ) {}
 
-  static async start(env: NodeJS.ProcessEnv, logFile: string): Promise<WorkerHandle> {
+  /** `cwd`: the process's working directory (default: this one's). */
+  static async start(env: NodeJS.ProcessEnv, logFile: string, cwd?: string): Promise<WorkerHandle> {
     const log = fs.createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, workerCommand(), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, workerCommand(), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.pipe(log);
     const ready = new Promise<void>((resolve, reject) => {
       let seen = '';
