@@ -1,7 +1,7 @@
 # The two commands of the README. Both provide what they need first: Node 24 (scripts/ensure-node.sh,
 # cached per machine), npm packages installed for that Node, the compiled build, the web page, the
 # temporal CLI.
-.PHONY: start test build web
+.PHONY: start start-production-like test build web
 
 # Node 24 first on PATH for every recipe (npm and npx included); anything compiled from source
 # (`npm rebuild`) uses its headers. package.json's allowScripts runs no install script.
@@ -19,6 +19,10 @@ DEPS := node_modules/.installed-for-abi-$(NODE_ABI)
 
 start: $(DEPS) web
 	bash scripts/start-local-stack.sh
+
+# The deployed topology on this host: Temporal server on PostgreSQL, SeaweedFS, two workers, gateway.
+start-production-like: $(DEPS) web
+	bash scripts/start-production-like.sh
 
 # The browser tests drive Debian's Chromium (installed here when missing) against the built page.
 test: $(DEPS) web

@@ -54,8 +54,14 @@ const history = (stack: TestStack, taskId: string): Promise<RawHistory> =>
  * test below checks they hold a W3C trace context and nothing else.
  */
 const isTraceContext = (p: { path: string }) => p.path.endsWith('header.fields._tracer-data');
-/** What goes through the codec: every payload but the search attributes and the trace context. */
-const codecPayloads = (raw: RawHistory) => raw.payloads.filter((p) => !/searchAttributes/i.test(p.path) && !isTraceContext(p));
+/**
+ * Version markers (`patched()`) are written by the SDK's core, past the codec: they hold a patch id
+ * (`shared-text-rule`, ...) and nothing of the request; a test below checks that.
+ */
+const isPatchMarker = (p: { path: string }) => /markerRecordedEventAttributes\.details\.patch-data\./.test(p.path);
+/** What goes through the codec: every payload but the search attributes, trace context and patch markers. */
+const codecPayloads = (raw: RawHistory) =>
+  raw.payloads.filter((p) => !/searchAttributes/i.test(p.path) && !isTraceContext(p) && !isPatchMarker(p));
 
 describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
   let stack: TestStack;
@@ -96,6 +102,11 @@ describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
     const payloads = codecPayloads(raw);
     expect(payloads.length).toBeGreaterThanOrEqual(10);
     expect(payloads.filter((p) => p.encoding !== 'binary/encrypted' || p.keyId !== 'A').map((p) => p.path)).toEqual([]);
+    for (const marker of raw.payloads.filter(isPatchMarker)) {
+      const data = JSON.parse(Buffer.from(marker.payload.data ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>;
+      expect(Object.keys(data).sort()).toEqual(['deprecated', 'id']);
+      expect(data.id).toMatch(/^[a-z0-9-]+$/);
+    }
     for (const header of raw.payloads.filter(isTraceContext)) {
       const carrier = JSON.parse(Buffer.from(header.payload.data ?? new Uint8Array()).toString('utf8')) as Record<string, string>;
       expect(Object.keys(carrier).filter((k) => k !== 'traceparent' && k !== 'tracestate')).toEqual([]);
