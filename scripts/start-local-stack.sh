@@ -33,6 +33,7 @@ fi
 "$temporal" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" ${codec[@]+"${codec[@]}"} \
   --db-filename data/temporal.sqlite \
   --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL \
+  --dynamic-config-value system.enableActivityEagerExecution=true \
   --search-attribute RefinementStage=Keyword --search-attribute UserId=Keyword \
   --log-level warn >data/temporal.log 2>&1 &
 pids+=($!)

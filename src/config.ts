@@ -408,10 +408,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.CODEC_AUTH_DISABLED && !isLoopbackHost(e.GATEWAY_HOST)) {
     throw new ConfigError('invalid configuration: CODEC_AUTH_DISABLED needs GATEWAY_HOST on loopback (127.0.0.1, ::1 or localhost)');
   }
-  // Webhook secrets are stored encrypted under this key; the worker and the gateway both need it.
-  if (e.NODE_ENV === 'production' && !e.WEBHOOK_SECRET_KEY) {
-    throw new ConfigError('invalid configuration: WEBHOOK_SECRET_KEY must be set in production');
-  }
   const publicBaseUrl = e.PUBLIC_IMAGE_BASE_URL ?? `http://localhost:${e.GATEWAY_PORT}/images`;
   // The server refuses to schedule an activity whose backoff could never grow: catch it here, not mid-run.
   const stagePolicies = e.REFINERY_STAGE_POLICIES as StagePolicyOverrides;

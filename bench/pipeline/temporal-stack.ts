@@ -1,26 +1,38 @@
 /**
  * The measured side: worker processes on the shipped settings, and the typed client the gateway uses.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RefinementClient } from '../../src/client/refinements';
 import type { Config } from '../../src/config';
 import { connectTemporalClient } from '../../src/temporal/connection';
+import { compileForWorkers, workerEntry } from '../../test/support/compiled-workers';
 import type { HoldPlan } from '../../test/support/worker-process';
 
 const ROOT = path.join(__dirname, '..', '..');
-const WORKER_MAIN = path.join(ROOT, 'src', 'worker', 'main.ts');
-/** The production worker plus the test harness's hold, to kill a worker at a chosen stage. */
-const HOLDING_WORKER = path.join(ROOT, 'test', 'support', 'worker-process.ts');
+
+/**
+ * Compiled JavaScript, as production runs it: the shipped worker from dist/ (rebuilt first if src/
+ * changed), and the test harness's worker (the production worker plus a hold, to kill a worker at a
+ * chosen stage) compiled the way the tests compile it.
+ */
+function compiledWorkers(): { main: string; holding: string } {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js'), '--if-stale'], { stdio: 'inherit' });
+  const compiled = compileForWorkers();
+  process.once('exit', () => fs.rmSync(compiled, { recursive: true, force: true }));
+  return { main: path.join(ROOT, 'dist', 'worker', 'main.js'), holding: workerEntry(compiled) };
+}
+let entries: ReturnType<typeof compiledWorkers> | undefined;
 
 export class WorkerProcess {
   private constructor(readonly child: ChildProcess) {}
 
   static async start(env: NodeJS.ProcessEnv, logFile: string, hold?: HoldPlan): Promise<WorkerProcess> {
-    const entry = hold ? HOLDING_WORKER : WORKER_MAIN;
+    entries ??= compiledWorkers();
+    const entry = hold ? entries.holding : entries.main;
     const ready = hold ? 'worker ready' : '"worker started"';
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const child = spawn(process.execPath, [entry], {
       env: { ...env, ...(hold ? { TEST_HOLD: JSON.stringify(hold) } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -54,6 +54,9 @@ export class DevServer implements TemporalTestServer {
     }
     args.push('--db-filename', this.dbFile, '--log-level', 'warn');
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+    // As `make start` runs it: an activity scheduled by a workflow task goes straight back to the
+    // worker that completed the task (the production server's dynamic config turns this on too).
+    args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
     for (const attr of SEARCH_ATTRIBUTES) args.push('--search-attribute', attr);
     const log = fs.openSync(this.logFile, 'a');
     this.child = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log], detached: true });
