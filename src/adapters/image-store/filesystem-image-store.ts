@@ -9,7 +9,7 @@ import { createReadStream, constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StorageMisconfiguredError, StorageUnavailableError } from '../../errors';
-import { assertSafeKey, contentTypeFromKey, META_SUFFIX } from './image-keys';
+import { assertSafeKey, contentTypeFromKey, isSafeKey, META_SUFFIX } from './image-keys';
 import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
 
 /** Errors after which the same operation may well succeed later (disk freed, fds released, NFS back). */
@@ -143,12 +143,7 @@ export class FilesystemImageStore implements ImageStore {
     const relative = path.relative(this.root, blobPath);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
     const key = relative.split(path.sep).join('/');
-    try {
-      assertSafeKey(key);
-      return key;
-    } catch {
-      return undefined;
-    }
+    return isSafeKey(key) ? key : undefined;
   }
 
   async verify(): Promise<void> {

@@ -15,15 +15,19 @@ export class InvalidImageKeyError extends Error {
   }
 }
 
-/** Anything else is a caller bug (or a forged URL): throws InvalidImageKeyError. */
-export function assertSafeKey(key: string): void {
+export function isSafeKey(key: string): boolean {
   const segments = typeof key === 'string' ? key.split('/') : [];
-  const valid =
+  return (
     segments.length > 0 &&
     segments.every((s) => SAFE_SEGMENT.test(s) && s !== '.' && s !== '..' && s.length <= MAX_SEGMENT_LENGTH) &&
     // The meta suffix is reserved so a blob can never overwrite another blob's metadata.
-    !key.endsWith(META_SUFFIX);
-  if (!valid) throw new InvalidImageKeyError(key);
+    !key.endsWith(META_SUFFIX)
+  );
+}
+
+/** Anything else is a caller bug (or a forged URL): throws InvalidImageKeyError. */
+export function assertSafeKey(key: string): void {
+  if (!isSafeKey(key)) throw new InvalidImageKeyError(key);
 }
 
 /** Used when a blob's metadata cannot be read (placed by hand, or a crash between the two writes). */

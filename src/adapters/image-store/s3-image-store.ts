@@ -27,7 +27,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
-import { assertSafeKey, META_SUFFIX } from './image-keys';
+import { assertSafeKey, isSafeKey, META_SUFFIX } from './image-keys';
 import { toS3StoreError } from './s3-errors';
 
 export interface S3ImageStoreOptions {
@@ -167,12 +167,7 @@ export class S3ImageStore implements ImageStore {
     const base = `s3://${this.bucket}/${this.keyPrefix}`;
     if (!path.startsWith(base)) return undefined;
     const key = path.slice(base.length);
-    try {
-      assertSafeKey(key);
-      return key;
-    } catch {
-      return undefined;
-    }
+    return isSafeKey(key) ? key : undefined;
   }
 
   /**

@@ -9,7 +9,7 @@ import type { GatewayContext, ZodApp } from '../context';
 import { notFound } from '../problems';
 import { commonProblems, conceptIdParams, problem, startedRefinement } from '../schemas';
 import { conceptList, conceptListQuery, lineageView, refineConceptBody } from '../lineage-schemas';
-import { refinementLinks } from '../views';
+import { replyStarted } from '../started-reply';
 
 /** A lineage longer than this is cut (a cycle cannot happen, but a walk must end anyway). */
 const MAX_CHAIN = 1000;
@@ -57,12 +57,7 @@ export function registerLineageRoutes(app: ZodApp, ctx: GatewayContext): void {
         idempotencyKey: request.headers['idempotency-key'],
         parentConcept: parent,
       });
-      if (admitted.replayed) reply.header('idempotent-replayed', 'true');
-      const links = refinementLinks(admitted.taskId);
-      return reply
-        .code(202)
-        .header('location', links.self)
-        .send({ taskId: admitted.taskId, status: admitted.status, links, ...(admitted.callbackSecret ? { callbackSecret: admitted.callbackSecret } : {}) });
+      return replyStarted(request, reply, admitted, { parentConceptId: parent.id });
     },
   );
 

@@ -18,7 +18,7 @@ import {
   taskIdParams,
 } from '../schemas';
 import { readMultipartRefinement } from '../uploads';
-import { refinementLinks } from '../views';
+import { replyStarted } from '../started-reply';
 import { streamRefinementEvents } from './events';
 
 export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void {
@@ -64,13 +64,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
         idempotencyKey: request.headers['idempotency-key'],
         upload: request.upload,
       });
-      auditTo(request.log)('refinement.started', { actor: request.user.id, via: request.user.via, taskId: admitted.taskId, replayed: admitted.replayed });
-      if (admitted.replayed) reply.header('idempotent-replayed', 'true');
-      const links = refinementLinks(admitted.taskId);
-      return reply
-        .code(202)
-        .header('location', links.self)
-        .send({ taskId: admitted.taskId, status: admitted.status, links, ...(admitted.callbackSecret ? { callbackSecret: admitted.callbackSecret } : {}) });
+      return replyStarted(request, reply, admitted);
     },
   );
 
