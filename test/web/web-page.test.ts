@@ -46,11 +46,14 @@ describe('web page', () => {
   };
   const expectAccessible = async (page: Recorded['page']) => expect(await accessibilityViolations(page)).toEqual([]);
   // Functions passed to evaluate() run in the page; the test program has no DOM types, hence `any`.
-  const focusedHeading = (page: Recorded['page']) =>
-    page.evaluate(() => {
+  // The shell moves the focus in an effect, which Preact runs just after the frame that shows the heading.
+  const focusedHeading = async (page: Recorded['page']) => {
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.tagName === 'H1', undefined, { timeout: 5_000 }).catch(() => undefined);
+    return page.evaluate(() => {
       const active = (globalThis as any).document.activeElement;
       return active?.tagName === 'H1' ? (active.textContent as string) : null;
     });
+  };
 
   async function devLogin({ page }: Recorded, user: string) {
     await page.goto(`${gateway.origin}/`);
@@ -123,7 +126,7 @@ describe('web page', () => {
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByRole('heading', { level: 1, name: 'Your refinements' }).waitFor();
     expect(await focusedHeading(page)).toBe('Your refinements');
-    const item = page.locator(`[data-task="${aliceTaskId}"]`);
+    const item = page.locator(`.history [data-task="${aliceTaskId}"]`);
     await expect(item.textContent()).resolves.toMatch(/Make it warmer with more contrast.*Completed/);
     expect(await loadedWidth(item.locator('img'))).toBe(96);
     await expectAccessible(page);
@@ -243,6 +246,18 @@ describe('web page', () => {
     expect(await children.evaluateAll((els: any[]) => els.map((el) => el.dataset.task as string))).toEqual([secondTaskId]);
     expect(await steps.first().getByRole('link').getAttribute('aria-current')).toBe('page');
     await expectAccessible(page);
+
+    // The history lists both refinements, then both concepts, newest first, the second refined from the first.
+    await page.getByRole('link', { name: 'History' }).click();
+    const concepts = page.locator('.concept-list li');
+    await concepts.nth(1).waitFor();
+    expect(await concepts.evaluateAll((els: any[]) => els.map((el) => el.dataset.task as string))).toEqual([secondTaskId, firstTaskId]);
+    await expect(concepts.nth(0).textContent()).resolves.toMatch(/Make it more autumn-themed with orange and red.*Refined again/);
+    await expect(concepts.nth(1).textContent()).resolves.toMatch(/Make it warmer with more contrast.*First of its lineage/);
+    expect(await loadedWidth(concepts.nth(0).locator('img'))).toBe(96);
+    expect(await page.locator('.history li').count()).toBe(2);
+    await expectAccessible(page);
+    await screenshot(page, 'history-concepts');
   }, 360_000);
 
   test('a refused upload shows the field error: from the client check, and from the API', async () => {

@@ -109,6 +109,13 @@ export const api = {
   },
 };
 
+let routes: Promise<Set<string>> | undefined;
+/** The gateway's routes, read once per page load; an unreadable document hides the optional features. */
+export function availableRoutes(): Promise<Set<string>> {
+  routes ??= api.routes().catch(() => new Set<string>());
+  return routes;
+}
+
 /**
  * Follows a refinement's event stream until its `end` event, calling onView for each state. Resolves
  * with the final state; rejects with ApiProblem on an error answer, or when the stream breaks off.

@@ -5,7 +5,7 @@
  * still works against a gateway without them.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiProblem, type Concept, type Limits, type Lineage } from '../api';
+import { api, ApiProblem, availableRoutes, type Concept, type Limits, type Lineage } from '../api';
 import { navigate } from '../router';
 import { when } from '../format';
 import { checkRequest, fromProblem, type Errors } from '../validation';
@@ -15,7 +15,6 @@ import { Chips } from './Chips';
 export const LINEAGE_ROUTE = '/v1/concepts/{conceptId}/lineage';
 export const REFINE_AGAIN_ROUTE = '/v1/concepts/{conceptId}/refinements';
 
-let routes: Promise<Set<string>> | undefined;
 let limits: Promise<Limits> | undefined;
 
 export interface LineageState {
@@ -30,8 +29,7 @@ export function useLineage(conceptId: string | null): LineageState {
   useEffect(() => {
     if (!conceptId) return;
     let live = true;
-    routes ??= api.routes().catch(() => new Set<string>());
-    void routes.then(async (paths) => {
+    void availableRoutes().then(async (paths) => {
       const available = { lineage: paths.has(LINEAGE_ROUTE), refineAgain: paths.has(REFINE_AGAIN_ROUTE) };
       if (live) setState({ available });
       if (!available.lineage) return;
