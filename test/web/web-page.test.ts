@@ -258,6 +258,24 @@ describe('web page', () => {
     expect(await page.locator('.history li').count()).toBe(2);
     await expectAccessible(page);
     await screenshot(page, 'history-concepts');
+
+    // A concept deleted meanwhile (another tab, the CLI): the API's 404 is shown in the form, which stays.
+    await concepts.nth(0).getByRole('link').click();
+    await page.waitForURL((url) => url.hash.endsWith(secondTaskId));
+    await again.waitFor();
+    const secondConceptId = (await page.locator('.lineage').getAttribute('data-concept'))!;
+    const deleted = await page.evaluate(async (id: string) => {
+      const g = globalThis as any;
+      const answer = await g.fetch(`/v1/concepts/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${g.sessionStorage.getItem('refinery.credential')}` } });
+      return answer.status as number;
+    }, secondConceptId);
+    expect(deleted).toBe(204);
+    await again.getByLabel('What to change next').fill('Add a thin outline');
+    await again.getByRole('button', { name: 'Refine again' }).click();
+    await expect(page.locator('#again-form-error').textContent()).resolves.toMatch(/not found/i);
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'again-form-error');
+    expect(refineCalls()).toBe(2);
+    expect(page.url()).toMatch(new RegExp(`${secondTaskId}$`));
   }, 360_000);
 
   test('a refused upload shows the field error: from the client check, and from the API', async () => {
