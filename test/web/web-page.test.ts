@@ -46,11 +46,14 @@ describe('web page', () => {
   };
   const expectAccessible = async (page: Recorded['page']) => expect(await accessibilityViolations(page)).toEqual([]);
   // Functions passed to evaluate() run in the page; the test program has no DOM types, hence `any`.
-  const focusedHeading = (page: Recorded['page']) =>
-    page.evaluate(() => {
+  // The shell moves the focus in an effect, which Preact runs just after the frame that shows the heading.
+  const focusedHeading = async (page: Recorded['page']) => {
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.tagName === 'H1', undefined, { timeout: 5_000 }).catch(() => undefined);
+    return page.evaluate(() => {
       const active = (globalThis as any).document.activeElement;
       return active?.tagName === 'H1' ? (active.textContent as string) : null;
     });
+  };
 
   async function devLogin({ page }: Recorded, user: string) {
     await page.goto(`${gateway.origin}/`);
@@ -123,7 +126,7 @@ describe('web page', () => {
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByRole('heading', { level: 1, name: 'Your refinements' }).waitFor();
     expect(await focusedHeading(page)).toBe('Your refinements');
-    const item = page.locator(`[data-task="${aliceTaskId}"]`);
+    const item = page.locator(`.history [data-task="${aliceTaskId}"]`);
     await expect(item.textContent()).resolves.toMatch(/Make it warmer with more contrast.*Completed/);
     expect(await loadedWidth(item.locator('img'))).toBe(96);
     await expectAccessible(page);
@@ -159,6 +162,121 @@ describe('web page', () => {
     expect(await loadedWidth(rows.nth(1).locator('img'))).toBe(96);
     await screenshot(page, 'history');
   }, 240_000);
+
+  test('refine a completed refinement again from its page; the lineage strip links both', async () => {
+    const tab = await open();
+    const { page } = tab;
+    await devLogin(tab, 'carol');
+    await fillRequest(tab, { name: 'fox.png', mimeType: 'image/png', buffer: png }, 'Make it warmer with more contrast');
+    await page.getByRole('button', { name: 'Start refinement' }).click();
+    await page.waitForURL(/#\/refinements\/[0-9a-f-]{36}$/);
+    const firstTaskId = decodeURIComponent(page.url().split('/').pop()!);
+    await page.getByTestId('status').getByText('Completed', { exact: true }).waitFor({ timeout: 2 * STAGE_TIMEOUT });
+
+    // A first concept's lineage is itself alone, marked as the current one.
+    const steps = page.locator('.strip-row li');
+    await steps.first().waitFor();
+    expect(await steps.count()).toBe(1);
+    expect(await steps.first().getByRole('link').getAttribute('aria-current')).toBe('page');
+
+    // The form starts from the concept: its descriptions and the aspects kept last time, all editable.
+    const again = page.getByRole('region', { name: 'Refine again' });
+    const conceptId = (await page.locator('.lineage').getAttribute('data-concept'))!;
+    const stored = await page.evaluate(async (id: string) => {
+      const g = globalThis as any;
+      const answer = await g.fetch(`/v1/concepts/${id}/lineage`, { headers: { authorization: `Bearer ${g.sessionStorage.getItem('refinery.credential')}` } });
+      return (await answer.json()).chain.at(-1) as { logoDescription: string; themeDescription: string };
+    }, conceptId);
+    // The refiner's own record of the theme, not just what was typed.
+    expect(stored.themeDescription).toMatch(/^Modern tech/);
+    expect(await again.getByLabel('Logo description').inputValue()).toBe(stored.logoDescription);
+    expect(await again.getByLabel('Theme description').inputValue()).toBe(stored.themeDescription);
+    await again.getByRole('button', { name: 'Remove shape' }).waitFor();
+    // No prompt: refused on the page, focus on the field, nothing sent.
+    const refineCalls = () => tab.requests.filter((url) => url.includes('/v1/concepts/') && url.endsWith('/refinements')).length;
+    await again.getByRole('button', { name: 'Refine again' }).click();
+    await expect(page.locator('#again-prompt-error').textContent()).resolves.toBe('What to change is required.');
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'again-prompt');
+    expect(refineCalls()).toBe(0);
+    await again.getByLabel('Theme description').fill('Autumn forest');
+    await again.getByRole('textbox', { name: 'Keep unchanged' }).fill('text');
+    await again.getByRole('textbox', { name: 'Keep unchanged' }).press('Enter');
+    await again.getByLabel('What to change next').fill('Make it more autumn-themed with orange and red');
+    await expectAccessible(page);
+    await screenshot(page, 'refine-again');
+
+    await again.getByRole('button', { name: 'Refine again' }).click();
+    await page.waitForURL((url) => /#\/refinements\/[0-9a-f-]{36}$/.test(url.hash) && !url.hash.endsWith(firstTaskId));
+    const secondTaskId = decodeURIComponent(page.url().split('/').pop()!);
+    expect(refineCalls()).toBe(1);
+    await page.getByRole('heading', { level: 1, name: 'Make it more autumn-themed with orange and red' }).waitFor();
+    expect(await focusedHeading(page)).toBe('Make it more autumn-themed with orange and red');
+    await page.getByTestId('status').getByText('Completed', { exact: true }).waitFor({ timeout: 2 * STAGE_TIMEOUT });
+    // What was asked for the second time: the edited theme, both kept aspects.
+    await expect(page.locator('.details').textContent()).resolves.toMatch(/Autumn forest.*shape, text/);
+
+    // Root → this one: two thumbnails, the second marked current, each linking to its refinement.
+    await steps.nth(1).waitFor();
+    expect(await steps.count()).toBe(2);
+    expect(await steps.evaluateAll((els: any[]) => els.map((el) => el.dataset.task as string))).toEqual([firstTaskId, secondTaskId]);
+    expect(await steps.nth(0).getByRole('link').getAttribute('aria-current')).toBeNull();
+    expect(await steps.nth(1).getByRole('link').getAttribute('aria-current')).toBe('page');
+    expect(await loadedWidth(steps.nth(0).locator('img'))).toBe(96);
+    expect(await loadedWidth(steps.nth(1).locator('img'))).toBe(96);
+    const [firstImage, secondImage] = await Promise.all(
+      [0, 1].map(async (i) => (await page.request.get((await steps.nth(i).locator('img').getAttribute('src'))!)).body()),
+    );
+    expect(firstImage!.length).toBeGreaterThan(0);
+    expect(secondImage!.equals(firstImage!)).toBe(false);
+    // Its "before" is the concept it was refined from.
+    const before = page.getByRole('img', { name: 'Original image' });
+    expect(await loadedWidth(before)).toBe(96);
+    expect(await before.getAttribute('src')).toBe(await steps.nth(0).locator('img').getAttribute('src'));
+    await expectAccessible(page);
+    await screenshot(page, 'lineage');
+
+    // From the strip, by keyboard, back to the first: its child is now listed after it.
+    await steps.nth(0).getByRole('link').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.hash.endsWith(firstTaskId));
+    await page.getByRole('heading', { level: 1, name: 'Make it warmer with more contrast' }).waitFor();
+    expect(await focusedHeading(page)).toBe('Make it warmer with more contrast');
+    const children = page.locator('.strip.children li');
+    await children.first().waitFor();
+    expect(await children.evaluateAll((els: any[]) => els.map((el) => el.dataset.task as string))).toEqual([secondTaskId]);
+    expect(await steps.first().getByRole('link').getAttribute('aria-current')).toBe('page');
+    await expectAccessible(page);
+
+    // The history lists both refinements, then both concepts, newest first, the second refined from the first.
+    await page.getByRole('link', { name: 'History' }).click();
+    const concepts = page.locator('.concept-list li');
+    await concepts.nth(1).waitFor();
+    expect(await concepts.evaluateAll((els: any[]) => els.map((el) => el.dataset.task as string))).toEqual([secondTaskId, firstTaskId]);
+    await expect(concepts.nth(0).textContent()).resolves.toMatch(/Make it more autumn-themed with orange and red.*Refined again/);
+    await expect(concepts.nth(1).textContent()).resolves.toMatch(/Make it warmer with more contrast.*First of its lineage/);
+    expect(await loadedWidth(concepts.nth(0).locator('img'))).toBe(96);
+    expect(await page.locator('.history li').count()).toBe(2);
+    await expectAccessible(page);
+    await screenshot(page, 'history-concepts');
+
+    // A concept deleted meanwhile (another tab, the CLI): the API's 404 is shown in the form, which stays.
+    await concepts.nth(0).getByRole('link').click();
+    await page.waitForURL((url) => url.hash.endsWith(secondTaskId));
+    await again.waitFor();
+    const secondConceptId = (await page.locator('.lineage').getAttribute('data-concept'))!;
+    const deleted = await page.evaluate(async (id: string) => {
+      const g = globalThis as any;
+      const answer = await g.fetch(`/v1/concepts/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${g.sessionStorage.getItem('refinery.credential')}` } });
+      return answer.status as number;
+    }, secondConceptId);
+    expect(deleted).toBe(204);
+    await again.getByLabel('What to change next').fill('Add a thin outline');
+    await again.getByRole('button', { name: 'Refine again' }).click();
+    await expect(page.locator('#again-form-error').textContent()).resolves.toMatch(/not found/i);
+    await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'again-form-error');
+    expect(refineCalls()).toBe(2);
+    expect(page.url()).toMatch(new RegExp(`${secondTaskId}$`));
+  }, 360_000);
 
   test('a refused upload shows the field error: from the client check, and from the API', async () => {
     const tab = await open();

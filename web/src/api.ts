@@ -3,10 +3,15 @@
  * answers turned into ApiProblem, and the SSE route read through fetch streaming (EventSource cannot
  * send an Authorization header, and the credential must never go into a URL).
  */
+import type { z } from 'zod';
+import type { conceptList, lineageView, RefineConceptBody } from '../../src/client/gateway/lineage-schemas';
 import type { RefinementList, RefinementView, StartedRefinement } from '../../src/client/gateway/schemas';
 import { credential, signOut } from './session';
 
-export type { RefinementList, RefinementView, StartedRefinement };
+export type { RefinementList, RefinementView, StartedRefinement, RefineConceptBody };
+export type Lineage = z.infer<typeof lineageView>;
+export type ConceptList = z.infer<typeof conceptList>;
+export type Concept = Lineage['chain'][number];
 export type RefinementSummary = RefinementList['items'][number];
 export type Stage = RefinementView['finishedStages'][number];
 
@@ -91,12 +96,25 @@ export const api = {
     call<RefinementList>('GET', `/v1/refinements?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   cancel: (taskId: string, reason: string) =>
     call<{ status: string }>('POST', `/v1/refinements/${encodeURIComponent(taskId)}/cancel`, reason ? { reason } : {}),
+  /** Starts a refinement of a stored concept (its image is the original). */
+  refineConcept: (conceptId: string, body: RefineConceptBody) =>
+    call<StartedRefinement>('POST', `/v1/concepts/${encodeURIComponent(conceptId)}/refinements`, body),
+  lineage: (conceptId: string) => call<Lineage>('GET', `/v1/concepts/${encodeURIComponent(conceptId)}/lineage`),
+  concepts: (cursor?: string) =>
+    call<ConceptList>('GET', `/v1/concepts?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   /** Paths of the OpenAPI document: features whose routes do not exist yet stay hidden. */
   routes: async (): Promise<Set<string>> => {
     const doc = await call<{ paths?: Record<string, unknown> }>('GET', '/openapi.json', undefined, { auth: false });
     return new Set(Object.keys(doc.paths ?? {}));
   },
 };
+
+let routes: Promise<Set<string>> | undefined;
+/** The gateway's routes, read once per page load; an unreadable document hides the optional features. */
+export function availableRoutes(): Promise<Set<string>> {
+  routes ??= api.routes().catch(() => new Set<string>());
+  return routes;
+}
 
 /**
  * Follows a refinement's event stream until its `end` event, calling onView for each state. Resolves

@@ -17,10 +17,6 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 
 
 export function check(draft: Draft, limits: Limits): Errors {
   const errors: Errors = {};
-  const text = (key: keyof Errors, value: string, max: number, name: string) => {
-    if (value.trim() === '') errors[key] = `${name} is required.`;
-    else if (value.length > max) errors[key] = `${name} must be at most ${max} characters (it has ${value.length}).`;
-  };
   if (draft.source === 'file') {
     if (!draft.file) errors.image = 'Choose or drop an image file.';
     else if (!limits.imageTypes.includes(draft.file.type)) errors.image = `The file must be a ${limits.imageTypes.map((t) => t.replace('image/', '').toUpperCase()).join(', ')} image.`;
@@ -31,6 +27,16 @@ export function check(draft: Draft, limits: Limits): Errors {
     else if (url.length > limits.urlLength) errors.originalImageUrl = `The address must be at most ${limits.urlLength} characters.`;
     else if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) errors.originalImageUrl = 'The address must start with http:// or https://.';
   }
+  return { ...errors, ...checkRequest(draft, limits) };
+}
+
+/** What to change, the descriptions and the aspects: shared by a new refinement and "Refine again". */
+export function checkRequest(draft: Pick<Draft, 'refinementPrompt' | 'logoDescription' | 'themeDescription' | 'preserveAspects'>, limits: Limits): Errors {
+  const errors: Errors = {};
+  const text = (key: keyof Errors, value: string, max: number, name: string) => {
+    if (value.trim() === '') errors[key] = `${name} is required.`;
+    else if (value.length > max) errors[key] = `${name} must be at most ${max} characters (it has ${value.length}).`;
+  };
   text('refinementPrompt', draft.refinementPrompt, limits.promptLength, 'What to change');
   text('logoDescription', draft.logoDescription, limits.descriptionLength, 'The logo description');
   text('themeDescription', draft.themeDescription, limits.descriptionLength, 'The theme description');

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiProblem, watchRefinement, type RefinementView } from '../api';
 import { Compare } from '../components/Compare';
-import { ConceptLineage } from '../components/ConceptLineage';
+import { ConceptLineage, parentOf, useLineage } from '../components/ConceptLineage';
 import { StageBoard } from '../components/StageBoard';
 import { seconds, STATUS_LABEL } from '../format';
 
@@ -14,6 +14,7 @@ export function Refinement({ taskId }: { taskId: string }) {
   const [now, setNow] = useState(Date.now());
   const [reason, setReason] = useState('');
   const [cancelState, setCancelState] = useState<{ busy?: boolean; error?: string; sent?: boolean }>({});
+  const lineage = useLineage(view?.conceptId ?? null);
 
   useEffect(() => {
     const stop = new AbortController();
@@ -82,6 +83,9 @@ export function Refinement({ taskId }: { taskId: string }) {
   };
   const total = (view.finishedAt ? Date.parse(view.finishedAt) : now) - Date.parse(view.startedAt);
   const request = view.request;
+  // A refinement of a stored concept has no original of its own: its "before" is the parent concept's image.
+  const parent = view.conceptId ? parentOf(lineage.lineage, view.conceptId) : undefined;
+  const original = view.original ?? (parent ? { url: parent.imageUrl, uploaded: true } : null);
 
   return (
     <section>
@@ -120,7 +124,7 @@ export function Refinement({ taskId }: { taskId: string }) {
         </p>
       )}
       {view.status === 'failed' && view.lastFailure && <p class="field-error">Failed: {view.lastFailure}</p>}
-      {view.status === 'completed' && view.imageUrl && <Compare original={view.original} refined={view.imageUrl} />}
+      {view.status === 'completed' && view.imageUrl && <Compare original={original} refined={view.imageUrl} />}
       {request && (
         <dl class="details">
           <dt>What to change</dt>
@@ -147,7 +151,7 @@ export function Refinement({ taskId }: { taskId: string }) {
           </ul>
         </section>
       )}
-      {view.conceptId && <ConceptLineage conceptId={view.conceptId} />}
+      {view.conceptId && <ConceptLineage conceptId={view.conceptId} state={lineage} keptAspects={request?.preserveAspects ?? []} />}
     </section>
   );
 }
