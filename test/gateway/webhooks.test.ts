@@ -130,7 +130,7 @@ test('410 disables the endpoint; a failed refinement is told through its callbac
     json: body(images.serve('/not-an-image.png', { body: Buffer.from('<html>nope</html>'), contentType: 'text/html' }), { callbackUrl }),
   });
   expect(started.status).toBe(202);
-  const { taskId, callbackSecret } = (await started.json()) as any;
+  const { taskId, callbackSecret, callbackWebhookId } = (await started.json()) as any;
   expect(callbackSecret).toMatch(/^whsec_/);
   const [callback] = await receiver.waitFor('/callback', 1);
   expect(new Webhook(callbackSecret).verify(callback.body, callback.headers)).toBeTruthy();
@@ -138,6 +138,11 @@ test('410 disables the endpoint; a failed refinement is told through its callbac
   await receiver.waitFor('/gone', 1);
   // The refinement's own outcome is unchanged by the deliveries.
   await expect(stack.refinements.result(taskId)).rejects.toMatchObject({ status: 'failed', failureType: 'NotAnImageError' });
+  // The callback's deliveries are visible to its owner, like a registered endpoint's; to nobody else.
+  const callbackDeliveries = (await (await gateway.fetch(`/v1/webhooks/${callbackWebhookId}/deliveries`, { token })).json()) as any;
+  expect(callbackDeliveries.items).toEqual([expect.objectContaining({ id: `msg_${taskId}`, status: 'delivered', attempts: 1, lastStatusCode: 200 })]);
+  const stranger = await gateway.token(`wh-stranger-${process.pid}`);
+  expect((await gateway.fetch(`/v1/webhooks/${callbackWebhookId}/deliveries`, { token: stranger })).status).toBe(404);
 
   const endpoint = (await (await gateway.fetch(`/v1/webhooks/${gone.id}`, { token })).json()) as any;
   expect(endpoint.disabledAt).not.toBeNull();

@@ -40,6 +40,8 @@ export interface Admitted {
   replayed: boolean;
   /** The callbackUrl's signing secret, on the request that registered it only. */
   callbackSecret?: string;
+  /** The callbackUrl's webhook id (its deliveries and replays go through /v1/webhooks/{id}). */
+  callbackWebhookId?: string;
 }
 
 export interface AdmissionDeps {
@@ -89,7 +91,8 @@ export class Admission {
       if (!request.idempotencyKey || err instanceof InvalidRefinementInputError) await ownership.release(taskId);
       throw err;
     }
-    return { taskId, status: 'running', replayed: false, callbackSecret };
+    const callbackWebhookId = request.body.callbackUrl !== undefined ? callbackEndpointId(taskId) : undefined;
+    return { taskId, status: 'running', replayed: false, callbackSecret, callbackWebhookId };
   }
 
   private async replay(

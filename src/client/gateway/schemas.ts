@@ -91,6 +91,8 @@ export const startedRefinement = z.object({
   links: refinementLinks,
   /** With a callbackUrl, on the first answer only: the whsec_ secret that signs its event. */
   callbackSecret: z.string().optional(),
+  /** With a callbackUrl: its webhook id, for `GET /v1/webhooks/{id}/deliveries` and replays. */
+  callbackWebhookId: z.string().optional(),
 });
 
 export const refinementRequest = z.object({

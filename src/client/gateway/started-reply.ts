@@ -21,5 +21,11 @@ export function replyStarted(request: FastifyRequest, reply: FastifyReply, admit
   return reply
     .code(202)
     .header('location', links.self)
-    .send({ taskId: admitted.taskId, status: admitted.status, links, ...(admitted.callbackSecret ? { callbackSecret: admitted.callbackSecret } : {}) });
+    .send({
+      taskId: admitted.taskId,
+      status: admitted.status,
+      links,
+      ...(admitted.callbackSecret ? { callbackSecret: admitted.callbackSecret } : {}),
+      ...(admitted.callbackWebhookId ? { callbackWebhookId: admitted.callbackWebhookId } : {}),
+    });
 }

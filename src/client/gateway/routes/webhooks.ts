@@ -24,7 +24,9 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
   const store = ctx.webhookStore;
   const requireOwned = async (userId: string, id: string): Promise<WebhookEndpoint> => {
     const endpoint = await store.findEndpoint(id);
-    if (!endpoint || endpoint.userId !== userId || endpoint.kind !== 'endpoint') throw notFound(`webhook ${id}`);
+    // A refinement's own callback URL is an endpoint of its owner too (`callbackWebhookId`): readable,
+    // its deliveries listed and replayed, though not listed among the registered endpoints.
+    if (!endpoint || endpoint.userId !== userId) throw notFound(`webhook ${id}`);
     return endpoint;
   };
 
