@@ -64,6 +64,7 @@ export async function createRefineryWorker(
   const webhookHttp = webhookHttpSettings(config.webhooks);
   const activities = createActivities({ ...adapters, client, download: config.download, webhookHttp, logger, reportAttempt });
 
+  const code = workflowCode(config.worker.workflowBundlePath);
   const grace = config.worker.shutdownGraceMs;
   // Tracing, request ids and refinement outcomes (src/observability); a caller's interceptors run inside ours.
   const observability = observabilityInterceptors();
@@ -80,7 +81,7 @@ export async function createRefineryWorker(
       ...extra?.interceptors,
       activity: [...observability.activity, ...(extra?.interceptors?.activity ?? [])],
       // Only used when bundling here; a prebuilt bundle has them already (src/worker/bundle.ts).
-      ...(config.worker.workflowBundlePath ? {} : { workflowModules: observability.workflowModules }),
+      ...(code.workflowBundle ? {} : { workflowModules: observability.workflowModules }),
     },
   };
   const { refineConceptImage, ...cheapStages } = activities;
@@ -88,7 +89,7 @@ export async function createRefineryWorker(
     ...common,
     taskQueue: config.temporal.taskQueue,
     stickyQueueScheduleToStartTimeout: config.worker.stickyTimeoutMs,
-    ...workflowCode(config.worker.workflowBundlePath),
+    ...code,
     activities: cheapStages,
   });
   const providerWorker = Worker.create({
