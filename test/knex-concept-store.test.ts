@@ -97,10 +97,13 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
 
   it('lineage: parent and root recorded, listing pages newest first and filters by root, deleting a parent marks its children', async () => {
     const userId = `lineage-${randomUUID()}`;
+    // "Newest first" needs distinct creation times: rows stored within one millisecond tie (the
+    // listing then orders them by id), so each concept is stored in a later millisecond.
+    const later = <T>(store: () => Promise<T>) => new Promise((r) => setTimeout(r, 3)).then(store);
     const root = await store.storeConcept(seedConcept({ userId }));
-    const child = await store.storeConcept(seedConcept({ userId, parentConceptId: root.id }));
-    const grandchild = await store.storeConcept(seedConcept({ userId, parentConceptId: child.id }));
-    const other = await store.storeConcept(seedConcept({ userId }));
+    const child = await later(() => store.storeConcept(seedConcept({ userId, parentConceptId: root.id })));
+    const grandchild = await later(() => store.storeConcept(seedConcept({ userId, parentConceptId: child.id })));
+    const other = await later(() => store.storeConcept(seedConcept({ userId })));
     await expect(store.findById(grandchild.id)).resolves.toMatchObject({ parentConceptId: child.id, rootConceptId: root.id, parentDeleted: false });
     await expect(store.findChildren(root.id)).resolves.toEqual([expect.objectContaining({ id: child.id })]);
 
