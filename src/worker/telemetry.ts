@@ -3,11 +3,11 @@
  * the runtime's logs into pino, the SDK's Prometheus metrics on a loopback port that only this
  * process reads, Refinery's own metrics and the SDK's together on WORKER_METRICS_PORT, and tracing.
  */
-import net from 'node:net';
 import { Runtime, type TelemetryOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { temporalLogger } from '../logging';
+import { freeLoopbackPort } from '../runtime/free-port';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../observability/metrics-endpoint';
 import { collectProcessMetrics } from '../observability/metrics';
 import { startTracing, type Tracing } from '../observability/tracing';
@@ -45,16 +45,4 @@ export async function installWorkerTelemetry(config: Config, logger: Logger): Pr
       await tracing.shutdown();
     },
   };
-}
-
-/** A port nobody listens on right now, for the SDK's exporter (its bind address must be explicit). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

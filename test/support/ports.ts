@@ -1,16 +1,8 @@
 import net from 'node:net';
+import { freeLoopbackPort } from '../../src/runtime/free-port';
 
 /** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 /**
  * A free port in [low, high] on 127.0.0.1, for servers that cannot take any port: the Temporal server

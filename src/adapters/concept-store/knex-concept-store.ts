@@ -13,7 +13,7 @@ import {
   type RefinedConcept,
   type RefinedConceptInput,
 } from './concept-store';
-import { connectDatabase, migrateToLatest, type DatabaseConfig } from '../database/knex-database';
+import { connectDatabase, openMigratedDatabase, type DatabaseConfig } from '../database/knex-database';
 import { CONCEPT_STORE_MIGRATIONS, CONCEPT_STORE_MIGRATIONS_TABLE } from './migrations';
 import { REFINED_CONCEPTS_TABLE } from './migrations/0001-create-refined-concepts';
 
@@ -56,13 +56,11 @@ export async function openConceptStore(
   db: DatabaseConfig,
   options: ConceptStoreOptions = {},
 ): Promise<KnexConceptStore> {
-  const knex = await connectDatabase(db, options);
-  try {
-    await migrateToLatest(knex, { migrations: CONCEPT_STORE_MIGRATIONS, tableName: CONCEPT_STORE_MIGRATIONS_TABLE });
-  } catch (err) {
-    await knex.destroy();
-    throw classifyDatabaseError(err, 'migrate the concept store');
-  }
+  const knex = await openMigratedDatabase(db, { migrations: CONCEPT_STORE_MIGRATIONS, tableName: CONCEPT_STORE_MIGRATIONS_TABLE, ...options }).catch(
+    (err: unknown) => {
+      throw classifyDatabaseError(err, 'migrate the concept store');
+    },
+  );
   return new KnexConceptStore(knex);
 }
 

@@ -93,3 +93,21 @@ function isConcurrentMigration(err: unknown): boolean {
   // bookkeeping tables at the same moment (PostgreSQL); SQLite says "already exists".
   return name === 'MigrationLocked' || ['23505', '42P07', '42710'].includes(code ?? '') || /already exists/i.test(message ?? '');
 }
+
+/**
+ * Connects and brings a schema up to date: what every store and the gateway do at start. On a
+ * failure the connection is closed again before the error goes on.
+ */
+export async function openMigratedDatabase(
+  db: DatabaseConfig,
+  { migrations, tableName, log }: { migrations: readonly NamedMigration[]; tableName: string; log?: Knex.Logger },
+): Promise<Knex> {
+  const knex = await connectDatabase(db, { log });
+  try {
+    await migrateToLatest(knex, { migrations, tableName });
+  } catch (err) {
+    await knex.destroy();
+    throw err;
+  }
+  return knex;
+}

@@ -1,7 +1,7 @@
 /** WebhookStore on knex: PostgreSQL or SQLite, the database the concept store uses. */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { connectDatabase, migrateToLatest, type DatabaseConfig } from '../database/knex-database';
+import { openMigratedDatabase, type DatabaseConfig } from '../database/knex-database';
 import { classifyDatabaseError } from '../concept-store/knex-concept-store';
 import {
   WEBHOOK_ATTEMPTS_TABLE,
@@ -55,13 +55,11 @@ interface AttemptRow {
 const RECENT_ATTEMPTS = 10;
 
 export async function openWebhookStore(db: DatabaseConfig, secretKey: string, options: { log?: Knex.Logger } = {}): Promise<KnexWebhookStore> {
-  const knex = await connectDatabase(db, options);
-  try {
-    await migrateToLatest(knex, { migrations: WEBHOOK_STORE_MIGRATIONS, tableName: WEBHOOK_STORE_MIGRATIONS_TABLE });
-  } catch (err) {
-    await knex.destroy();
-    throw classifyDatabaseError(err, 'migrate the webhook store');
-  }
+  const knex = await openMigratedDatabase(db, { migrations: WEBHOOK_STORE_MIGRATIONS, tableName: WEBHOOK_STORE_MIGRATIONS_TABLE, ...options }).catch(
+    (err: unknown) => {
+      throw classifyDatabaseError(err, 'migrate the webhook store');
+    },
+  );
   return new KnexWebhookStore(knex, new SecretBox(secretKey));
 }
 

@@ -9,7 +9,7 @@ import { api, ApiProblem, availableRoutes, type Concept, type Limits, type Linea
 import { navigate } from '../router';
 import { when } from '../format';
 import { checkRequest, fromProblem, type Errors } from '../validation';
-import { Chips } from './Chips';
+import { DescriptionFields, fieldErrorHelpers, type FieldIds } from './DescriptionFields';
 
 /** The routes this component waits for. */
 export const LINEAGE_ROUTE = '/v1/concepts/{conceptId}/lineage';
@@ -108,7 +108,7 @@ function Strip({ lineage, current }: { lineage: Lineage; current: string }) {
   );
 }
 
-const FIELD_IDS: Record<string, string> = {
+const FIELD_IDS: FieldIds = {
   refinementPrompt: 'again-prompt',
   logoDescription: 'again-logo',
   themeDescription: 'again-theme',
@@ -161,13 +161,7 @@ function RefineAgain({ conceptId, concept, keptAspects }: { conceptId: string; c
     }
   };
 
-  const describedBy = (key: keyof Errors, hint?: string) => [hint, errors[key] ? `${FIELD_IDS[key]}-error` : undefined].filter(Boolean).join(' ') || undefined;
-  const fieldError = (key: keyof Errors) =>
-    errors[key] && (
-      <p class="field-error" id={`${FIELD_IDS[key]}-error`}>
-        {errors[key]}
-      </p>
-    );
+  const { describedBy, fieldError } = fieldErrorHelpers(errors, FIELD_IDS);
   const formError = errors.form ?? errors.image ?? errors.originalImageUrl;
 
   return (
@@ -193,20 +187,13 @@ function RefineAgain({ conceptId, concept, keptAspects }: { conceptId: string; c
           />
           {fieldError('refinementPrompt')}
         </div>
-        <div class="pair">
-          <div>
-            <label for="again-logo">Logo description</label>
-            <input id="again-logo" value={draft.logoDescription} aria-describedby={describedBy('logoDescription')} aria-invalid={errors.logoDescription ? true : undefined} onInput={(e) => set('logoDescription', e.currentTarget.value)} />
-            {fieldError('logoDescription')}
-          </div>
-          <div>
-            <label for="again-theme">Theme description</label>
-            <input id="again-theme" value={draft.themeDescription} aria-describedby={describedBy('themeDescription')} aria-invalid={errors.themeDescription ? true : undefined} onInput={(e) => set('themeDescription', e.currentTarget.value)} />
-            {fieldError('themeDescription')}
-          </div>
-        </div>
-        <Chips id="again-aspects" label="Keep unchanged" values={draft.preserveAspects} onChange={(v) => set('preserveAspects', v)} describedBy={errors.preserveAspects ? 'again-aspects-error' : undefined} invalid={!!errors.preserveAspects} />
-        {fieldError('preserveAspects')}
+        <DescriptionFields
+          ids={FIELD_IDS}
+          draft={draft}
+          errors={errors}
+          onText={(key, value) => set(key, value)}
+          onAspects={(values) => set('preserveAspects', values)}
+        />
         <button type="submit" disabled={busy}>
           {busy ? 'Starting…' : 'Refine again'}
         </button>

@@ -1,11 +1,11 @@
 /** New refinement: an image (file or URL), what to change, the descriptions and the aspects to keep. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiProblem, type Limits } from '../api';
-import { Chips } from '../components/Chips';
+import { DescriptionFields, fieldErrorHelpers, type FieldIds } from '../components/DescriptionFields';
 import { navigate } from '../router';
 import { check, fromProblem, type Draft, type Errors } from '../validation';
 
-const FIELD_IDS: Record<string, string> = {
+const FIELD_IDS: FieldIds = {
   image: 'image',
   originalImageUrl: 'image-url',
   refinementPrompt: 'prompt',
@@ -77,13 +77,7 @@ export function NewRefinement() {
     requestAnimationFrame(() => summary.current?.focus());
   };
 
-  const describedBy = (key: keyof Errors, hint?: string) => [hint, errors[key] ? `${FIELD_IDS[key]}-error` : undefined].filter(Boolean).join(' ') || undefined;
-  const fieldError = (key: keyof Errors) =>
-    errors[key] && (
-      <p class="field-error" id={`${FIELD_IDS[key]}-error`}>
-        {errors[key]}
-      </p>
-    );
+  const { describedBy, fieldError } = fieldErrorHelpers(errors, FIELD_IDS);
   const listed = Object.entries(errors).filter(([, v]) => v);
 
   return (
@@ -179,20 +173,13 @@ export function NewRefinement() {
           />
           {fieldError('refinementPrompt')}
         </div>
-        <div class="pair">
-          <div>
-            <label for="logo">Logo description</label>
-            <input id="logo" value={draft.logoDescription} aria-describedby={describedBy('logoDescription')} aria-invalid={errors.logoDescription ? true : undefined} onInput={(e) => set('logoDescription', e.currentTarget.value)} />
-            {fieldError('logoDescription')}
-          </div>
-          <div>
-            <label for="theme">Theme description</label>
-            <input id="theme" value={draft.themeDescription} aria-describedby={describedBy('themeDescription')} aria-invalid={errors.themeDescription ? true : undefined} onInput={(e) => set('themeDescription', e.currentTarget.value)} />
-            {fieldError('themeDescription')}
-          </div>
-        </div>
-        <Chips id="aspects" label="Keep unchanged" values={draft.preserveAspects} onChange={(v) => set('preserveAspects', v)} describedBy={errors.preserveAspects ? 'aspects-error' : undefined} invalid={!!errors.preserveAspects} />
-        {fieldError('preserveAspects')}
+        <DescriptionFields
+          ids={FIELD_IDS}
+          draft={draft}
+          errors={errors}
+          onText={(key, value) => set(key, value)}
+          onAspects={(values) => set('preserveAspects', values)}
+        />
         <button type="submit" disabled={busy || !limits}>
           {busy ? 'Starting…' : 'Start refinement'}
         </button>
