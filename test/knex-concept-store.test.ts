@@ -262,25 +262,57 @@ describe('migrating a fresh database from several processes at once', () => {
     }
   });
 
-  it('on PostgreSQL (a schema of its own): every opener succeeds and the schema is created once', async () => {
-    const schema = `knex_store_test_${randomUUID().replace(/-/g, '')}`;
-    const shared = backends.postgres.open() as { kind: 'postgres'; url: string };
-    const admin = await connectDatabase(shared);
-    const url = new URL(shared.url);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const db: DatabaseConfig = { kind: 'postgres', url: url.toString() };
-    try {
+  describe('on PostgreSQL (a schema of its own each)', () => {
+    let admin: Awaited<ReturnType<typeof connectDatabase>>;
+    let schema: string;
+    let db: DatabaseConfig;
+
+    beforeEach(async () => {
+      schema = `knex_store_test_${randomUUID().replace(/-/g, '')}`;
+      const shared = backends.postgres.open() as { kind: 'postgres'; url: string };
+      admin = await connectDatabase(shared);
+      const url = new URL(shared.url);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      db = { kind: 'postgres', url: url.toString() };
       await admin.raw(`create schema ${schema}`);
-      const stores = await Promise.all([openConceptStore(db), openConceptStore(db), openConceptStore(db)]);
-      const results = await Promise.all(stores.map((s) => s.storeConcept(conceptFor(`task-${schema}`))));
-      expect(new Set(results.map((r) => r.id)).size).toBe(1);
-      await Promise.all(stores.map((s) => s.close()));
-      const applied = await admin.withSchema(schema).from(CONCEPT_STORE_MIGRATIONS_TABLE).count({ n: '*' }).first();
-      expect(Number(applied?.n)).toBe(CONCEPT_STORE_MIGRATIONS.length);
-    } finally {
+    });
+
+    afterEach(async () => {
       await admin.raw(`drop schema if exists ${schema} cascade`);
       await admin.destroy();
+    });
+
+    async function openAllAtOnceAndStoreOneConcept(openers: number): Promise<void> {
+      const stores = await Promise.all(Array.from({ length: openers }, () => openConceptStore(db, quiet)));
+      try {
+        const results = await Promise.all(stores.map((s) => s.storeConcept(conceptFor(`task-${schema}`))));
+        expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+      const applied = await admin.withSchema(schema).from(CONCEPT_STORE_MIGRATIONS_TABLE).count({ n: '*' }).first();
+      expect(Number(applied?.n)).toBe(CONCEPT_STORE_MIGRATIONS.length);
+      const lockRows = await admin.withSchema(schema).from(`${CONCEPT_STORE_MIGRATIONS_TABLE}_lock`).select('is_locked');
+      expect(lockRows).toEqual([{ is_locked: 0 }]);
     }
+
+    it('every opener succeeds and the schema is created once', async () => {
+      await openAllAtOnceAndStoreOneConcept(6);
+    });
+
+    it('a migration lock left taken by a process that died is released, not waited for forever', async () => {
+      await openAllAtOnceAndStoreOneConcept(1);
+      await admin.withSchema(schema).from(`${CONCEPT_STORE_MIGRATIONS_TABLE}_lock`).update({ is_locked: 1 });
+      await openAllAtOnceAndStoreOneConcept(3);
+    });
+
+    it('a lock table that two first openers both filled (two rows) is repaired', async () => {
+      // knex creates the lock row with "select, then insert if empty", so two processes starting on
+      // a fresh database can both insert one; knex then reports "already locked" on every start.
+      await openAllAtOnceAndStoreOneConcept(1);
+      await admin.withSchema(schema).from(`${CONCEPT_STORE_MIGRATIONS_TABLE}_lock`).insert({ is_locked: 0 });
+      await openAllAtOnceAndStoreOneConcept(3);
+    });
   });
 });
 

@@ -67,31 +67,77 @@ class ListedMigrations implements Knex.MigrationSource<NamedMigration> {
 }
 
 /**
- * Brings a schema up to date. Several processes may start at once against one database: knex's
- * migration lock keeps them from applying anything twice, but the loser gets an error instead of
- * waiting; so wait and look again.
+ * Brings a schema up to date. Several processes may start at once against one database (workers on
+ * several hosts, the gateway). knex's own migration lock is not enough for that: the loser of the
+ * race gets an error instead of waiting, a process killed mid-migration leaves the lock taken for
+ * good, and two processes creating the bookkeeping tables at the same moment can both insert the
+ * lock row, after which knex reports "already locked" forever (its lock is "update the one row where
+ * is_locked = 0"). So on PostgreSQL every migrator first takes a transaction-scoped advisory lock,
+ * which waits instead of failing and is released by the server when its holder dies; holding it, a
+ * taken or duplicated knex lock can only be left over, and is repaired. SQLite is one machine's file:
+ * openers in one process take turns, and another process that holds knex's lock is waited for.
  */
 export async function migrateToLatest(
   knex: Knex,
   { migrations, tableName }: { migrations: readonly NamedMigration[]; tableName: string },
 ): Promise<void> {
   const config = { migrationSource: new ListedMigrations(migrations), tableName };
+  if (knex.client.config.client === 'pg') {
+    await knex.transaction(async (trx) => {
+      await trx.raw(`set local lock_timeout = '${MIGRATION_LOCK_WAIT_MS}ms'`);
+      await trx.raw(`select pg_advisory_xact_lock(hashtext(coalesce(current_schema(), '') || '.' || ?))`, [tableName]);
+      await releaseLeftoverKnexLock(knex, tableName);
+      await knex.migrate.latest(config);
+    });
+    return;
+  }
+  const file = (knex.client.config.connection as { filename: string }).filename;
+  await inTurn(path.resolve(file), () => retryWhileLocked(() => knex.migrate.latest(config)));
+}
+
+const MIGRATION_LOCK_WAIT_MS = 60_000;
+
+/** Called only while holding the advisory lock, so no migration of ours can be running. */
+async function releaseLeftoverKnexLock(knex: Knex, tableName: string): Promise<void> {
+  const lockTable = `${tableName}_lock`; // knex's name for its lock table
+  if (!(await knex.schema.hasTable(lockTable))) return;
+  const rows: Array<{ index: number; is_locked: number }> = await knex(lockTable).select('index', 'is_locked').orderBy('index');
+  if (rows.length === 1 && Number(rows[0].is_locked) === 0) return;
+  knex.client.logger.warn?.(`releasing the leftover migration lock in ${lockTable} (${rows.length} rows, taken by a process that is gone)`);
+  await knex(lockTable).whereNot('index', rows[0]?.index ?? -1).delete();
+  if (rows.length === 0) await knex(lockTable).insert({ is_locked: 0 });
+  else await knex(lockTable).update({ is_locked: 0 });
+}
+
+const turns = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier call of this process for the same database file has settled. */
+function inTurn<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const result = (turns.get(file) ?? Promise.resolve()).then(work, work);
+  const settled = result.catch(() => undefined);
+  turns.set(file, settled);
+  void settled.then(() => turns.get(file) === settled && turns.delete(file));
+  return result;
+}
+
+async function retryWhileLocked(migrate: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      await knex.migrate.latest(config);
+      await migrate();
       return;
     } catch (err) {
-      if (attempt >= 10 || !isConcurrentMigration(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      if (Date.now() >= deadline || !isConcurrentMigration(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1_000)));
     }
   }
 }
 
 function isConcurrentMigration(err: unknown): boolean {
-  const { name, code, message } = (err ?? {}) as { name?: string; code?: string; message?: string };
-  // MigrationLocked: someone else holds the lock. 23505/42P07/42710: two processes created the
-  // bookkeeping tables at the same moment (PostgreSQL); SQLite says "already exists".
-  return name === 'MigrationLocked' || ['23505', '42P07', '42710'].includes(code ?? '') || /already exists/i.test(message ?? '');
+  const { name, message } = (err ?? {}) as { name?: string; message?: string };
+  // MigrationLocked: another process holds knex's lock; "already exists": two processes created
+  // the bookkeeping tables at the same moment.
+  return name === 'MigrationLocked' || /already exists/i.test(message ?? '');
 }
 
 /**
