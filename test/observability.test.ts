@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startTracing, type Tracing } from '../src/observability/tracing';
 import { failureOf } from './support/expectations';
 import { eventually } from './support/expectations';
@@ -22,6 +21,7 @@ import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { freePort } from './support/ports';
 import { metricNames, sumOf } from './support/prometheus';
 import { TestStack } from './support/stack';
+import { recordHistory } from './support/histories';
 
 const PROMPT = 'Make it more autumn-themed with orange and red';
 const body = (originalImageUrl: string) => ({
@@ -110,11 +110,8 @@ describe('one completed and one failed refinement', () => {
     failedTask = ((await failing.json()) as { taskId: string }).taskId;
 
     await stack.refinements.result(okTask);
-    if (process.env.RECORD_HISTORIES) {
-      // A run with the trace and request-id headers and a Retry-After retry, for the replay test.
-      const history = await stack.refinements.handle(okTask).fetchHistory();
-      fs.writeFileSync(path.join(__dirname, 'histories', 'completed-traced-provider-429.json'), historyToJSON(history));
-    }
+    // A run with the trace and request-id headers and a Retry-After retry, for the replay test.
+    if (process.env.RECORD_HISTORIES) recordHistory('completed-traced-provider-429', await stack.refinements.handle(okTask).fetchHistory());
     expect((await failureOf(stack.refinements, failedTask)).failureType).toBe('ImageUnavailableError');
     // The sink call and the SDK's counters follow the workflow's completion by a moment.
     workerAfter = await eventually(async () => {

@@ -3,13 +3,11 @@
  * small history, and a 20 MB one works. With RECORD_HISTORIES=1 the histories are written to
  * test/histories for the replay test.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import sharp from 'sharp';
 import { ImageServer } from './support/image-server';
 import { noisyPng } from './support/images';
 import { TestStack } from './support/stack';
+import { recordHistory } from './support/histories';
 
 let stack: TestStack;
 let images: ImageServer;
@@ -34,9 +32,7 @@ test('a 5 MB image: the history stays under 64 KB', async () => {
   expect(size).toBeLessThan(64 * 1024);
   const description = await stack.refinements.handle(taskId).describe();
   expect(description.historySize).toBeLessThan(64 * 1024);
-  if (process.env.RECORD_HISTORIES) {
-    fs.writeFileSync(path.join(__dirname, 'histories', 'completed-5mb.json'), historyToJSON(history));
-  }
+  recordHistory('completed-5mb', history);
 });
 
 test('a 20 MB image is refined end to end', async () => {
@@ -56,8 +52,5 @@ test('a failed refinement (not an image) for the replay set', async () => {
   const originalImageUrl = images.serve('/not-image', { body: Buffer.from('<html></html>'), contentType: 'text/html' });
   await stack.refinements.start(stack.request({ taskId, originalImageUrl }));
   await expect(stack.refinements.result(taskId)).rejects.toMatchObject({ failureType: 'NotAnImageError' });
-  if (process.env.RECORD_HISTORIES) {
-    const history = await stack.refinements.handle(taskId).fetchHistory();
-    fs.writeFileSync(path.join(__dirname, 'histories', 'failed-not-an-image.json'), historyToJSON(history));
-  }
+  if (process.env.RECORD_HISTORIES) recordHistory('failed-not-an-image', await stack.refinements.handle(taskId).fetchHistory());
 });

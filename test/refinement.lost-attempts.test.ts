@@ -5,12 +5,10 @@
  * cleanup's whole start-to-close timeout. With RECORD_HISTORIES=1 the cancelled run's history is
  * written to test/histories for the replay test.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ImageServer } from './support/image-server';
 import { conceptPng } from './support/images';
 import { FAST_POLICIES, TestStack } from './support/stack';
+import { recordHistory } from './support/histories';
 
 let images: ImageServer;
 let originalImageUrl: string;
@@ -54,10 +52,7 @@ describe('a cancel accepted while the running attempt is lost', () => {
     expect(description.memo?.cancellationReason).toBe('no longer needed');
     expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([]);
 
-    if (process.env.RECORD_HISTORIES) {
-      const history = await stack.refinements.handle(taskId).fetchHistory();
-      fs.writeFileSync(path.join(__dirname, 'histories', 'cancelled-lost-attempt.json'), historyToJSON(history));
-    }
+    if (process.env.RECORD_HISTORIES) recordHistory('cancelled-lost-attempt', await stack.refinements.handle(taskId).fetchHistory());
     await Promise.all(stack.workers.map((w) => w.stop()));
   });
 });

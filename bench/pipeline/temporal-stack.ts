@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { RefinementClient } from '../../src/client/refinements';
 import type { Config } from '../../src/config';
 import { connectTemporalClient } from '../../src/temporal/connection';
@@ -62,8 +63,8 @@ export class WorkerProcess {
 }
 
 /** The typed client the gateway uses, on one task queue of the benchmark's dev server. */
-export async function refinementClient(config: Config): Promise<{ refinements: RefinementClient; close(): Promise<void> }> {
+export async function refinementClient(config: Config): Promise<{ refinements: RefinementClient; client: Client; close(): Promise<void> }> {
   const client = await connectTemporalClient(config);
   const refinements = new RefinementClient(client, { taskQueue: config.temporal.taskQueue, stagePolicies: config.stagePolicies });
-  return { refinements, close: () => client.connection.close() };
+  return { refinements, client, close: () => client.connection.close() };
 }

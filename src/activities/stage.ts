@@ -35,14 +35,15 @@ export async function runStage<T>(
   work: (ctx: StageContext) => Promise<T>,
 ): Promise<T> {
   const activity = Context.current();
-  const { attempt, workflowExecution, heartbeatTimeoutMs } = activity.info;
+  const { attempt, workflowExecution, heartbeatTimeoutMs, isLocal } = activity.info;
   const log = deps.logger.child({ taskId, stage, attempt });
   // Each heartbeat replaces the recorded details: send the kept ones every time, not just once.
   let details: unknown = activity.info.heartbeatDetails;
-  const heartbeat = () => activity.heartbeat(details);
+  // A local activity has no heartbeat: its workflow task is what the server watches.
+  const heartbeat = isLocal ? () => undefined : () => activity.heartbeat(details);
   // Heartbeat on a timer too: a stage can wait a long time without any progress callback (a host
   // that never answers), and a silent attempt would neither see a cancel nor survive its timeout.
-  const timer = setInterval(heartbeat, Math.max(250, (heartbeatTimeoutMs ?? 20_000) / 4));
+  const timer = isLocal ? undefined : setInterval(heartbeat, Math.max(250, (heartbeatTimeoutMs ?? 20_000) / 4));
   const report = async (r: StageAttemptReport) => {
     if (workflowExecution) await deps.reportAttempt(workflowExecution.workflowId, r);
   };

@@ -86,6 +86,8 @@ export function refinementStatusOf(execution: WorkflowExecutionStatusName): Refi
   }
 }
 
+const WORKFLOW_TASK_TIMEOUT = '5s';
+
 export class RefinementClient {
   constructor(
     private readonly client: Client,
@@ -107,6 +109,10 @@ export class RefinementClient {
           { key: userIdKey, value: input.userId },
           { key: refinementStageKey, value: 'download' },
         ],
+        // The cheap stages run inside workflow tasks (local activities): a worker that dies in one is
+        // noticed when the task times out, so this bounds their crash recovery. A longer stage keeps
+        // its task alive by heartbeating it at 80 % of this.
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         staticSummary: `Refine concept image for task ${input.taskId}`,
         staticDetails: `User ${input.userId}. Prompt: ${input.refinementPrompt}`,
       });

@@ -37,6 +37,8 @@ export function initialProgress(taskId: string, startedAt: string): RefinementPr
 
 export class ProgressTracker {
   private readonly state: RefinementProgress;
+  /** Stages whose start is mirrored into the search attribute; undefined: every stage. */
+  private publishedStages: readonly Stage[] | undefined;
 
   constructor(taskId: string) {
     this.state = initialProgress(taskId, new Date().toISOString());
@@ -56,6 +58,15 @@ export class ProgressTracker {
     return this.state.currentStage === 'storeConcept' || this.state.status !== 'running';
   }
 
+  /**
+   * Mirrors only these stages' starts (and the end) into the search attribute. Each upsert is a
+   * command, an event and a visibility write; stages that run inside one workflow task would only
+   * overwrite each other before anyone could see them, and the starter sets the first one.
+   */
+  publishOnly(stages: readonly Stage[]): void {
+    this.publishedStages = stages;
+  }
+
   /** Runs one stage, recording its start and end. */
   async stage<T>(stage: Stage, run: () => Promise<T>): Promise<T> {
     this.state.currentStage = stage;
@@ -63,7 +74,8 @@ export class ProgressTracker {
     this.state.lastFailure = null;
     this.state.stageStartedAt = this.touch();
     this.state.stageTimes[stage] = { startedAt: this.state.stageStartedAt, finishedAt: null };
-    this.publish(stage);
+    if (this.publishedStages && !this.publishedStages.includes(stage)) this.publishDetails();
+    else this.publish(stage);
     const result = await run();
     this.state.finishedStages.push(stage);
     this.state.stageTimes[stage]!.finishedAt = this.touch();

@@ -5,15 +5,13 @@
  * private callback addresses refused by default.
  */
 import { createHmac } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Webhook } from 'standardwebhooks';
 import { TestGateway } from '../support/gateway';
 import { ImageServer } from '../support/image-server';
 import { conceptPng } from '../support/images';
 import { TestStack } from '../support/stack';
 import { WebhookReceiver } from '../support/webhook-receiver';
+import { recordHistory } from '../support/histories';
 
 const WEBHOOK_ENV = {
   ALLOW_PRIVATE_WEBHOOK_HOSTS: 'true',
@@ -115,9 +113,7 @@ test('a receiver failing twice then 200 gets the same signed event three times, 
   expect(deliveries.items[0].recentAttempts.map((a: any) => a.statusCode)).toEqual([200, 503, 500]);
   const history = await stack.refinements.handle(taskId).fetchHistory();
   expect(JSON.stringify(history)).not.toContain(endpoint.secret.slice(6));
-  if (process.env.RECORD_HISTORIES) {
-    fs.writeFileSync(path.join(__dirname, '..', 'histories', 'completed-with-webhook.json'), historyToJSON(history));
-  }
+  recordHistory('completed-with-webhook', history);
 });
 
 test('410 disables the endpoint; a failed refinement is told through its callbackUrl, signed with the secret shown once', async () => {
