@@ -26,8 +26,10 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
     // The keys are derived from the ids, never taken from the input: cleanup touches this task's blobs only.
     const { imageStore } = deps;
     const activity = Context.current();
-    // A live attempt shows it at once, so only a lost one waits out the heartbeat timeout.
-    activity.heartbeat();
+    // A live attempt shows it at once, so only a lost one waits out the heartbeat timeout. (Runs
+    // that take cleanup as a local activity have no heartbeat: their workflow task is watched.)
+    const heartbeat = activity.info.isLocal ? () => undefined : () => activity.heartbeat();
+    heartbeat();
     const published = allPublishedKeys(input.userId, input.taskId);
     await imageStore.removePrefix(stagingPrefix(input.taskId));
     let removed = 0;
@@ -38,7 +40,7 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
       // The image stays; a killed earlier attempt of its store stage may have left a partial write beside it.
       await imageStore.removePartialWrites(published);
     }
-    activity.heartbeat();
+    heartbeat();
     deps.logger.info({ taskId: input.taskId, attempt: activity.info.attempt, publishedRemoved: removed }, 'artifacts discarded');
     return { removed };
   };
