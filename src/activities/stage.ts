@@ -44,8 +44,11 @@ export async function runStage<T>(
   // Heartbeat on a timer too: a stage can wait a long time without any progress callback (a host
   // that never answers), and a silent attempt would neither see a cancel nor survive its timeout.
   const timer = isLocal ? undefined : setInterval(heartbeat, Math.max(250, (heartbeatTimeoutMs ?? 20_000) / 4));
+  // Not from a local activity: its report, a signal, would arrive while the workflow task that runs
+  // it is still open, and if that task then ends the run, the server refuses the completion (a new
+  // event came first) and the task is redone, stages included. Its failure reaches the workflow anyway.
   const report = async (r: StageAttemptReport) => {
-    if (workflowExecution) await deps.reportAttempt(workflowExecution.workflowId, r);
+    if (workflowExecution && !isLocal) await deps.reportAttempt(workflowExecution.workflowId, r);
   };
   if (attempt > 1) await report({ stage, attempt });
   log.info('stage started');

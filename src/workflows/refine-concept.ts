@@ -182,30 +182,32 @@ const STAGE_SUMMARIES: Record<Stage, string> = {
 const CLEANUP_SUMMARY = 'Remove staged blobs (and, if the refinement did not complete, its stored image)';
 
 /**
- * One proxy per stage: each gets its own timeouts and retry policy. The cheap stages (download, the
- * two stores, cleanup) run as local activities: in the worker that runs the workflow, inside its
- * workflow task, so a refinement costs two workflow tasks instead of six, with no server round trip
- * between those stages. What that trades: a worker that dies mid-stage is noticed when its workflow
- * task times out (the starter sets 5 s) rather than after a heartbeat timeout, and the stages show
- * in the history as markers rather than activity events. Their effects were idempotent already
- * (keys derived from the task, one row per task), which a local activity needs just as much.
- * The refine stage stays a regular activity on its own task queue: it waits minutes on a provider,
- * heartbeats, and its queue carries the server-side rate limit for all workers.
+ * One proxy per stage: each gets its own timeouts and retry policy. Download, image storage and
+ * cleanup run as local activities: in the worker that runs the workflow, inside its workflow task, so
+ * a refinement costs three workflow tasks instead of six and those stages no server round trip.
+ * What that trades: a worker that dies mid-stage is noticed when its workflow task times out (the
+ * starter sets 5 s) rather than after a heartbeat timeout, and the stages show in the history as
+ * markers rather than activity events. Their effects were idempotent already (keys derived from the
+ * task), which a local activity needs just as much.
+ * A local activity's result is recorded when its workflow task completes, so each stage that must not
+ * run again after a crash of the next one is followed by a regular activity: refine (minutes on a
+ * provider, heartbeats, its own task queue carrying the server-side rate limit for all workers) and
+ * storeConcept (dispatched eagerly to this same worker, so the hop costs no matching round trip).
  */
 function stageActivities(input: RefinementInput, changes: WorkflowChanges) {
   const local = changes.latest;
   const policies = resolveStagePolicies(input.stagePolicies);
   const proxy = (stage: Stage, extra: ActivityOptions = {}) =>
     proxyActivities<RefineryActivities>({ ...stageOptions(policies[stage], STAGE_SUMMARIES[stage]), ...extra });
-  const cheap = (name: Exclude<PolicyName, 'refine'>, summary: string) =>
-    local ? proxyLocalActivities<RefineryActivities>(localStageOptions(policies[name], summary)) : proxy(name as Stage);
+  const inWorkflowTask = (name: PolicyName, summary: string) =>
+    proxyLocalActivities<RefineryActivities>(localStageOptions(policies[name], summary));
   return {
-    download: cheap('download', STAGE_SUMMARIES.download),
+    download: local ? inWorkflowTask('download', STAGE_SUMMARIES.download) : proxy('download'),
     refine: proxy('refine', { taskQueue: providerTaskQueue(workflowInfo().taskQueue) }),
-    storeImage: cheap('storeImage', STAGE_SUMMARIES.storeImage),
-    storeConcept: cheap('storeConcept', STAGE_SUMMARIES.storeConcept),
+    storeImage: local ? inWorkflowTask('storeImage', STAGE_SUMMARIES.storeImage) : proxy('storeImage'),
+    storeConcept: proxy('storeConcept'),
     cleanup: local
-      ? proxyLocalActivities<RefineryActivities>(localStageOptions(policies.cleanup, CLEANUP_SUMMARY))
+      ? inWorkflowTask('cleanup', CLEANUP_SUMMARY)
       : // Runs started before cleanup had a policy of its own keep the options they were scheduled with.
         changes.has('bounded-cleanup')
         ? proxyActivities<RefineryActivities>(stageOptions(policies.cleanup, CLEANUP_SUMMARY))

@@ -16,7 +16,11 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 export interface StagePolicy {
   /** Bounds one attempt; a crashed worker's attempt is retried after it (or after the heartbeat timeout). */
   startToCloseTimeout: Duration;
-  /** A live attempt heartbeats more often than this; a dead worker is noticed after it. */
+  /**
+   * A live attempt heartbeats more often than this; a dead worker is noticed after it. For the stages
+   * that run as local activities (download, storeImage, cleanup) the workflow task timeout plays
+   * this part, so there it only applies to runs started before they did.
+   */
   heartbeatTimeout: Duration;
   initialInterval: Duration;
   backoffCoefficient: number;
@@ -55,9 +59,11 @@ export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
     maximumInterval: '30s',
     maximumAttempts: 50,
   },
+  // A regular activity between local ones: its heartbeat timeout is how long a dead worker goes
+  // unnoticed, so it is short (the stage takes milliseconds).
   storeConcept: {
     startToCloseTimeout: '30s',
-    heartbeatTimeout: '10s',
+    heartbeatTimeout: '5s',
     initialInterval: '1s',
     backoffCoefficient: 2,
     maximumInterval: '30s',
