@@ -59,9 +59,15 @@ const isTraceContext = (p: { path: string }) => p.path.endsWith('header.fields._
  * (`shared-text-rule`, ...) and nothing of the request; a test below checks that.
  */
 const isPatchMarker = (p: { path: string }) => /markerRecordedEventAttributes\.details\.patch-data\./.test(p.path);
-/** What goes through the codec: every payload but the search attributes, trace context and patch markers. */
+/**
+ * A local activity's marker carries, beside its result (through the codec), the SDK core's own record
+ * of the call, past the codec: sequence number, attempt, activity id and type, times. A test below
+ * checks it holds nothing else.
+ */
+const isLocalActivityRecord = (p: { path: string }) => /markerRecordedEventAttributes\.details\.data\./.test(p.path);
+/** What goes through the codec: every payload but the search attributes, trace context and the SDK's markers. */
 const codecPayloads = (raw: RawHistory) =>
-  raw.payloads.filter((p) => !/searchAttributes/i.test(p.path) && !isTraceContext(p) && !isPatchMarker(p));
+  raw.payloads.filter((p) => !/searchAttributes/i.test(p.path) && !isTraceContext(p) && !isPatchMarker(p) && !isLocalActivityRecord(p));
 
 describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
   let stack: TestStack;
@@ -106,6 +112,12 @@ describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
       const data = JSON.parse(Buffer.from(marker.payload.data ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>;
       expect(Object.keys(data).sort()).toEqual(['deprecated', 'id']);
       expect(data.id).toMatch(/^[a-z0-9-]+$/);
+    }
+    const localActivityRecords = raw.payloads.filter(isLocalActivityRecord);
+    expect(localActivityRecords.length).toBeGreaterThanOrEqual(2); // image storage, cleanup
+    for (const record of localActivityRecords) {
+      const data = JSON.parse(Buffer.from(record.payload.data ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>;
+      expect(Object.keys(data).sort()).toEqual(['activity_id', 'activity_type', 'attempt', 'backoff', 'complete_time', 'original_schedule_time', 'seq']);
     }
     for (const header of raw.payloads.filter(isTraceContext)) {
       const carrier = JSON.parse(Buffer.from(header.payload.data ?? new Uint8Array()).toString('utf8')) as Record<string, string>;

@@ -13,8 +13,10 @@ let images: ImageServer;
 let originalImageUrl: string;
 
 beforeAll(async () => {
-  // The store stage gets one attempt: a killed attempt then fails the refinement (the "fails" case).
-  // The other stages keep the fast retries, so the "completes" cases are retried on a new worker.
+  // The store stage gets one attempt, so a failed attempt fails the refinement (the "fails" cases).
+  // A worker killed inside it is not a failed attempt (the stage is a local activity: its workflow task
+  // times out and the stage runs again on the next worker), so there that worker's first publish
+  // fails, injected. The other stages keep the fast retries.
   const stagePolicies = { ...FAST_POLICIES, storeImage: { ...FAST_POLICIES.storeImage, maximumAttempts: 1 } };
   [stack, images] = await Promise.all([TestStack.create({ database: 'postgres', stagePolicies }), ImageServer.start()]);
   originalImageUrl = images.serve('/orphans.png', { body: await conceptPng() });
@@ -75,7 +77,7 @@ test('killed while publishing the image with no retry left: the refinement fails
   const taskId = `orphan-failed-${Date.now()}`;
   await killInsideWrite(taskId, `refined/user-123/${taskId}.png`);
 
-  await stack.startWorker();
+  await stack.startWorker({ faults: { publish: 1 } });
   await expect(stack.refinements.result(taskId)).rejects.toThrow();
   expect((await stack.refinements.progress(taskId)).status).toBe('failed');
 
@@ -96,7 +98,7 @@ test('S3: killed with a multipart upload of the image sent but not completed; th
     expect(await s3.storedKeys()).toContain(`${target} (unfinished upload)`);
     await doomed.stop('SIGKILL');
 
-    await s3.startWorker();
+    await s3.startWorker({ faults: { publish: 1 } });
     await expect(s3.refinements.result(taskId)).rejects.toThrow();
     expect(await s3.storedKeys()).toEqual([]);
   } finally {

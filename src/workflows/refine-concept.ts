@@ -182,17 +182,20 @@ const STAGE_SUMMARIES: Record<Stage, string> = {
 const CLEANUP_SUMMARY = 'Remove staged blobs (and, if the refinement did not complete, its stored image)';
 
 /**
- * One proxy per stage: each gets its own timeouts and retry policy. Download, image storage and
- * cleanup run as local activities: in the worker that runs the workflow, inside its workflow task, so
- * a refinement costs three workflow tasks instead of six and those stages no server round trip.
- * What that trades: a worker that dies mid-stage is noticed when its workflow task times out (the
- * starter sets 5 s) rather than after a heartbeat timeout, and the stages show in the history as
- * markers rather than activity events. Their effects were idempotent already (keys derived from the
- * task), which a local activity needs just as much.
- * A local activity's result is recorded when its workflow task completes, so each stage that must not
- * run again after a crash of the next one is followed by a regular activity: refine (minutes on a
- * provider, heartbeats, its own task queue carrying the server-side rate limit for all workers) and
- * storeConcept (dispatched eagerly to this same worker, so the hop costs no matching round trip).
+ * One proxy per stage: each gets its own timeouts and retry policy. Image storage and cleanup run as
+ * local activities: in the worker that runs the workflow, inside its workflow task, with no server
+ * round trip of their own, so a refinement costs four workflow tasks instead of six. What that
+ * trades: a worker that dies in one is noticed when its workflow task times out (the starter sets
+ * 5 s) rather than after a heartbeat timeout; the stages show in the history as markers rather than
+ * activity events; nothing reaches the workflow while one runs (a cancel waits for the task to report,
+ * at the latest after 80 % of its timeout). Their effects were idempotent already (keys derived from
+ * the task), which a local activity needs just as much.
+ * The other stages stay regular activities: download, because a cancel must cut a slow transfer from
+ * an untrusted host at once; refine, because it waits minutes on a provider and its task queue carries
+ * the server-side rate limit for all workers; storeConcept, because a local activity's result becomes
+ * durable only when its workflow task completes, and a worker dying while storing the concept must not
+ * make the next one store the image again. Download and storeConcept are dispatched eagerly (to this
+ * same worker, with no matching round trip) where the server allows it, as every configuration here does.
  */
 function stageActivities(input: RefinementInput, changes: WorkflowChanges) {
   const local = changes.latest;
@@ -202,7 +205,7 @@ function stageActivities(input: RefinementInput, changes: WorkflowChanges) {
   const inWorkflowTask = (name: PolicyName, summary: string) =>
     proxyLocalActivities<RefineryActivities>(localStageOptions(policies[name], summary));
   return {
-    download: local ? inWorkflowTask('download', STAGE_SUMMARIES.download) : proxy('download'),
+    download: proxy('download'),
     refine: proxy('refine', { taskQueue: providerTaskQueue(workflowInfo().taskQueue) }),
     storeImage: local ? inWorkflowTask('storeImage', STAGE_SUMMARIES.storeImage) : proxy('storeImage'),
     storeConcept: proxy('storeConcept'),

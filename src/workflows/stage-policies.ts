@@ -18,7 +18,7 @@ export interface StagePolicy {
   startToCloseTimeout: Duration;
   /**
    * A live attempt heartbeats more often than this; a dead worker is noticed after it. For the stages
-   * that run as local activities (download, storeImage, cleanup) the workflow task timeout plays
+   * that run as local activities (storeImage, cleanup) the workflow task timeout plays
    * this part, so there it only applies to runs started before they did.
    */
   heartbeatTimeout: Duration;
@@ -35,7 +35,8 @@ export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
   // Untrusted hosts: a few quick retries, then give up; the download itself has its own deadline.
   download: {
     startToCloseTimeout: '90s',
-    heartbeatTimeout: '10s',
+    // A dead worker is noticed after this; a live download heartbeats with every chunk.
+    heartbeatTimeout: '5s',
     initialInterval: '1s',
     backoffCoefficient: 2,
     maximumInterval: '30s',
