@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { startTracing, type Tracing } from '../src/observability/tracing';
 import { failureOf } from './support/expectations';
 import { eventually } from './support/expectations';
@@ -258,6 +259,34 @@ describe('one completed and one failed refinement', () => {
     expect(named.size).toBeGreaterThanOrEqual(10);
     expect([...named].filter((name) => !exposed.has(name))).toEqual([]);
   });
+});
+
+test('a run started without a trace context records no workflow spans; its stages are still traced', async () => {
+  // Started the way a starter without tracing starts it (the CLI, a script): a client with no
+  // OpenTelemetry interceptor, so the start carries no trace context.
+  const taskId = `obs-untraced-${Date.now()}`;
+  const input = stack.refinements.validInput(stack.request({ taskId, originalImageUrl: images.serve('/obs-untraced.png', { body: original }) }));
+  const connection = await Connection.connect({ address: stack.config.temporal.address });
+  const workflowId = `refinement-${taskId}`;
+  try {
+    await new Client({ connection, namespace: stack.config.temporal.namespace }).workflow.start('refineConcept', {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId,
+      args: [input],
+    });
+  } finally {
+    await connection.close();
+  }
+  await stack.refinements.result(taskId);
+  const ofRun = () => receiver.spans.filter((s) => s.attributes.temporalWorkflowId === workflowId);
+  // The stages' spans arrive (so this run's spans are being exported) ...
+  await eventually(async () => (ofRun().some((s) => s.name === 'RunActivity:storeRefinedConcept') ? true : undefined), 30_000, 'the stage spans');
+  // ... and the workflow made none: the stage spans' traces hold no run span and no activity-start
+  // span (a traced run's stage spans are children of its StartActivity spans, under RunWorkflow).
+  const traces = new Set(ofRun().map((s) => s.traceId));
+  const inTheirTraces = receiver.spans.filter((s) => traces.has(s.traceId));
+  expect(inTheirTraces.filter((s) => /^(RunWorkflow|StartActivity)/.test(s.name)).map((s) => s.name)).toEqual([]);
+  expect(ofRun().filter((s) => s.name.startsWith('RunActivity')).every((s) => s.parentSpanId === '')).toBe(true);
 });
 
 test('GATEWAY_METRICS_TOKEN: /metrics answers only the bearer of the token', async () => {

@@ -4,8 +4,9 @@
  *
  *   npx tsx bench/pipeline/timeline.ts [--runs 5]
  *
- * Runs a few refinements one at a time on a dev server and worker started as the benchmark starts
- * them, and prints the last one's events, so warm-up (JIT, connections, sticky caches) is behind it.
+ * Runs refinements one at a time on a dev server and worker started as the benchmark starts them,
+ * prints the last one's events (warm-up, JIT, connections, sticky caches, is behind it) and the CPU
+ * time each process spent per refinement over the runs after the first five.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,10 +18,12 @@ import { writeWorkflowBundle } from '../../src/worker/bundle';
 import { DevServer } from '../../test/support/dev-server';
 import { ImageServer } from '../../test/support/image-server';
 import { conceptPng } from '../../test/support/images';
+import { cpuMs, loadAverage } from './proc-stats';
 import { refinementClient, WorkerProcess } from './temporal-stack';
 
 const argv = process.argv.slice(2);
-const RUNS = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 5;
+const RUNS = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 30;
+const WARM_UP = 5;
 const EventType = temporal.api.enums.v1.EventType;
 
 async function main(): Promise<void> {
@@ -44,7 +47,9 @@ async function main(): Promise<void> {
     let taskId = '';
     let workflowId = '';
     let client = { start: 0, started: 0, result: 0 };
+    let cpuBefore = { worker: 0, server: 0 };
     for (let i = 0; i < RUNS; i++) {
+      if (i === WARM_UP) cpuBefore = { worker: cpuMs(worker.pid), server: cpuMs(server.pid!) };
       taskId = `timeline-${process.pid}-${i}`;
       const t0 = performance.now();
       const started = await stack.refinements.start({ taskId, userId: 'bench', originalImageUrl: url, refinementPrompt: 'Make it autumn', logoDescription: 'A fox', themeDescription: 'Autumn' });
@@ -68,6 +73,9 @@ async function main(): Promise<void> {
       previous = t;
     }
     const total = client.result - client.start;
+    const measured = RUNS - WARM_UP;
+    const per = (now: number, then: number) => `${((now - then) / measured).toFixed(1)} ms`;
+    console.log(`CPU per refinement (${measured} runs): worker ${per(cpuMs(worker.pid), cpuBefore.worker)}, dev server ${per(cpuMs(server.pid!), cpuBefore.server)}; load average ${loadAverage()}`);
     console.log(`client: start answered in ${(client.started - client.start).toFixed(1)} ms; result after ${total.toFixed(1)} ms; last event at ${(previous - first).toFixed(1)} ms`);
   } finally {
     await worker.kill('SIGTERM');

@@ -1,15 +1,11 @@
 /**
- * Workflow interceptors, bundled with the workflow (src/worker/bundle.ts): OpenTelemetry's (a span
- * for the run and for each activity it schedules, its context passed on in activity headers), the
+ * Workflow interceptors, bundled with the workflow (src/worker/bundle.ts): OpenTelemetry's for runs
+ * started with a trace context (src/workflows/tracing.ts: a span for the run and for each activity
+ * it schedules, its context passed on in activity headers), the
  * request id copied from the start header onto every activity, and a sink call when a refinement
  * ends so the worker counts completed, failed and cancelled refinements. None of them issues a
  * command, so histories recorded without them replay unchanged; sinks are not called on replay.
  */
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import {
   isCancellation,
   proxySinks,
@@ -24,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { Payload } from '@temporalio/common';
 import { REQUEST_ID_HEADER } from './request-id-header';
+import { tracingInterceptors } from './tracing';
 
 export type RefinementOutcome = 'completed' | 'failed' | 'cancelled';
 
@@ -59,9 +56,10 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     scheduleActivity: (input, next) => next(withRequestId(input)),
     scheduleLocalActivity: (input, next) => next(withRequestId(input)),
   };
+  const tracing = tracingInterceptors();
   return {
-    inbound: [new OpenTelemetryInboundInterceptor(), outcomes],
-    outbound: [new OpenTelemetryOutboundInterceptor(), forwarding],
-    internals: [new OpenTelemetryInternalsInterceptor()],
+    inbound: [...tracing.inbound, outcomes],
+    outbound: [...tracing.outbound, forwarding],
+    internals: tracing.internals,
   };
 };
