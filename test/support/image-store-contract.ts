@@ -4,6 +4,9 @@
  * plus raw views of its storage, so the suite can see what the store's own API hides: sidecars,
  * temp files, unfinished multipart uploads.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError, type ImageStore } from '../../src/adapters/image-store/image-store';
 
@@ -32,13 +35,17 @@ async function readStream(stream: Readable): Promise<Buffer> {
 export function imageStoreContract(create: () => Promise<ContractSubject>): void {
   let subject: ContractSubject;
   let store: ImageStore;
+  /** A local folder for putFile's sources and getFile's targets. */
+  let local: string;
 
   beforeEach(async () => {
     subject = await create();
     store = subject.store;
+    local = await fs.mkdtemp(path.join(os.tmpdir(), 'image-store-contract-'));
   });
   afterEach(async () => {
     await subject?.close();
+    await fs.rm(local, { recursive: true, force: true });
   });
 
   describe('put, get and open', () => {
@@ -95,6 +102,72 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
       for (const k of ['k0', 'k1', 'k2', 'k3']) {
         expect((await store.get(`staged/${k}.png`)).data.toString()).toMatch(/^blob \d+$/);
       }
+    });
+  });
+
+  describe('files and copies', () => {
+    it('putFile stores a local file as put stores bytes, and leaves the file as it is', async () => {
+      const file = path.join(local, 'original');
+      await fs.writeFile(file, PNG);
+      const metadata = { taskId: 'task-1', notes: ['from a file'] };
+
+      const stored = await store.putFile('staging/t1/original', file, { contentType: 'image/png', metadata });
+
+      expect(stored).toEqual(store.describe('staging/t1/original'));
+      await expect(store.get('staging/t1/original')).resolves.toEqual({ data: PNG, contentType: 'image/png' });
+      const meta = JSON.parse((await subject.readRaw('staging/t1/original.meta.json')).toString('utf8'));
+      expect(meta).toEqual({ contentType: 'image/png', metadata });
+      expect(await fs.readFile(file)).toEqual(PNG);
+      expect(await subject.listRaw()).toEqual(['staging/t1/original', 'staging/t1/original.meta.json']);
+    });
+
+    it('putFile overwrites an existing key', async () => {
+      await store.put('a/b.png', PNG, { contentType: 'image/png' });
+      const file = path.join(local, 'second');
+      await fs.writeFile(file, 'second version');
+
+      await store.putFile('a/b.png', file, { contentType: 'image/webp' });
+
+      await expect(store.get('a/b.png')).resolves.toEqual({ data: Buffer.from('second version'), contentType: 'image/webp' });
+      expect(await subject.listRaw()).toEqual(['a/b.png', 'a/b.png.meta.json']);
+    });
+
+    it('copy stores the blob again under its own content type and metadata, and keeps the source', async () => {
+      await store.put('staging/t1/refined', PNG, { contentType: 'image/png', metadata: { staged: true } });
+      const metadata = { taskId: 't1', refinementPrompt: 'more autumn 🍂' };
+
+      const stored = await store.copy('staging/t1/refined', 'refined/u/t1.png', { contentType: 'image/png', metadata });
+
+      expect(stored).toEqual(store.describe('refined/u/t1.png'));
+      await expect(store.get('refined/u/t1.png')).resolves.toEqual({ data: PNG, contentType: 'image/png' });
+      expect(JSON.parse((await subject.readRaw('refined/u/t1.png.meta.json')).toString('utf8'))).toEqual({ contentType: 'image/png', metadata });
+      await expect(store.get('staging/t1/refined')).resolves.toEqual({ data: PNG, contentType: 'image/png' });
+      expect(JSON.parse((await subject.readRaw('staging/t1/refined.meta.json')).toString('utf8')).metadata).toEqual({ staged: true });
+    });
+
+    it('copy overwrites the target, and of an absent source throws BlobNotFoundError and stores nothing', async () => {
+      await store.put('a.png', Buffer.from('new'), { contentType: 'image/png' });
+      await store.put('b.png', PNG, { contentType: 'image/webp', metadata: { version: 1 } });
+      await store.copy('a.png', 'b.png', { contentType: 'image/png', metadata: { version: 2 } });
+      await expect(store.get('b.png')).resolves.toEqual({ data: Buffer.from('new'), contentType: 'image/png' });
+
+      await expect(store.copy('missing.png', 'c.png', { contentType: 'image/png' })).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await subject.listRaw()).toEqual(['a.png', 'a.png.meta.json', 'b.png', 'b.png.meta.json']);
+    });
+
+    it('getFile writes the blob to a local file, replacing what was there, and says what it wrote', async () => {
+      await store.put('staging/t1/original', PNG, { contentType: 'image/png' });
+      const file = path.join(local, 'original');
+      await fs.writeFile(file, 'something longer than the blob, to be replaced');
+
+      await expect(store.getFile('staging/t1/original', file)).resolves.toEqual({ contentType: 'image/png', bytes: PNG.length });
+      expect(await fs.readFile(file)).toEqual(PNG);
+    });
+
+    it('getFile of an absent key throws BlobNotFoundError without creating the file', async () => {
+      const file = path.join(local, 'absent');
+      await expect(store.getFile('missing.png', file)).rejects.toBeInstanceOf(BlobNotFoundError);
+      await expect(fs.access(file)).rejects.toMatchObject({ code: 'ENOENT' });
     });
   });
 
@@ -174,7 +247,11 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
 
     it.each(invalidKeys)('rejects %j everywhere', async (key) => {
       await expect(store.put(key, PNG, { contentType: 'image/png' })).rejects.toThrow(/invalid image key/);
+      await expect(store.putFile(key, path.join(local, 'absent'), { contentType: 'image/png' })).rejects.toThrow(/invalid image key/);
+      await expect(store.copy('a.png', key, { contentType: 'image/png' })).rejects.toThrow(/invalid image key/);
+      await expect(store.copy(key, 'a.png', { contentType: 'image/png' })).rejects.toThrow(/invalid image key/);
       await expect(store.get(key)).rejects.toThrow(/invalid image key/);
+      await expect(store.getFile(key, path.join(local, 'out'))).rejects.toThrow(/invalid image key/);
       await expect(store.open(key)).rejects.toThrow(/invalid image key/);
       await expect(store.exists(key)).rejects.toThrow(/invalid image key/);
       await expect(store.removePrefix(key)).rejects.toThrow(/invalid image key/);

@@ -42,14 +42,43 @@ export class FilesystemImageStore implements ImageStore {
   }
 
   async put(key: string, data: Buffer, options: PutOptions): Promise<StoredObject> {
+    return this.write(key, options, (temp) => temp.handle.writeFile(data));
+  }
+
+  async putFile(key: string, file: string, options: PutOptions): Promise<StoredObject> {
+    // copyFile copies in the kernel: the bytes never enter this process.
+    return this.write(key, options, (temp) => fs.copyFile(file, temp.path));
+  }
+
+  async copy(from: string, to: string, options: PutOptions): Promise<StoredObject> {
+    const source = this.pathFor(from);
+    try {
+      return await this.write(to, options, (temp) => fs.copyFile(source, temp.path));
+    } catch (err) {
+      if (isAbsent(err) && !(await this.exists(from))) throw new BlobNotFoundError(from);
+      throw err;
+    }
+  }
+
+  /**
+   * The blob's bytes go to a temp file beside it (`fill`), then its metadata is committed, then the
+   * blob: once the blob (the thing `exists`/`get` look at) appears, its meta is already there, and a
+   * fill that fails (an absent copy source) leaves nothing behind.
+   */
+  private async write(key: string, options: PutOptions, fill: (temp: TempFile) => Promise<void>): Promise<StoredObject> {
     const blobPath = this.pathFor(key);
     // Serialise before touching the disk so a bad metadata value cannot leave half a put behind.
     const meta: MetaFile = { contentType: options.contentType, metadata: options.metadata ?? {} };
     const metaJson = Buffer.from(JSON.stringify(meta, null, 2));
     try {
-      // Meta first: once the blob (the thing `exists`/`get` look at) appears, its meta is already there.
-      await writeFileAtomically(blobPath + META_SUFFIX, metaJson);
-      await writeFileAtomically(blobPath, data);
+      const blobTemp = await writeTempFile(blobPath, fill);
+      try {
+        await commitTempFile(await writeTempFile(blobPath + META_SUFFIX, (temp) => temp.handle.writeFile(metaJson)), blobPath + META_SUFFIX);
+        await commitTempFile(blobTemp, blobPath);
+      } catch (err) {
+        await fs.rm(blobTemp, { force: true }).catch(() => undefined);
+        throw err;
+      }
       await syncDirectory(path.dirname(blobPath));
     } catch (err) {
       throw toStorageError(err, `store ${key}`);
@@ -67,6 +96,18 @@ export class FilesystemImageStore implements ImageStore {
       throw toStorageError(err, `read ${key}`);
     }
     return { data, contentType: await this.readContentType(blobPath) };
+  }
+
+  async getFile(key: string, file: string): Promise<{ contentType: string; bytes: number }> {
+    const blobPath = this.pathFor(key);
+    try {
+      await fs.copyFile(blobPath, file);
+    } catch (err) {
+      if (isAbsent(err) && !(await this.exists(key))) throw new BlobNotFoundError(key);
+      throw toStorageError(err, `read ${key}`);
+    }
+    const { size } = await fs.stat(file);
+    return { contentType: await this.readContentType(blobPath), bytes: size };
   }
 
   async open(key: string): Promise<OpenedBlob> {
@@ -197,21 +238,38 @@ export class FilesystemImageStore implements ImageStore {
   }
 }
 
+interface TempFile {
+  path: string;
+  /** Open for writing; fsynced and closed after the fill. */
+  handle: fs.FileHandle;
+}
+
 /**
- * Temp file in the target's own directory (so rename is atomic), fsync, then rename over the target.
- * The temp name contains `~`, which no key may, so it can never collide with a stored blob.
+ * A temp file in the target's own directory (so rename is atomic), filled and fsynced; removed if
+ * anything fails. The temp name contains `~`, which no key may, so it can never collide with a blob.
  */
-async function writeFileAtomically(target: string, data: Buffer): Promise<void> {
+async function writeTempFile(target: string, fill: (temp: TempFile) => Promise<void>): Promise<string> {
   const dir = path.dirname(target);
   const tempPath = path.join(dir, `.${path.basename(target)}~${randomBytes(6).toString('hex')}.tmp`);
   const handle = await openTempFile(dir, tempPath);
   try {
     try {
-      await handle.writeFile(data);
+      await fill({ path: tempPath, handle });
+      // A fill by path (copyFile) wrote to the same file, which this handle still refers to.
       await handle.sync();
     } finally {
       await handle.close();
     }
+  } catch (err) {
+    await fs.rm(tempPath, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  return tempPath;
+}
+
+/** Renames a filled temp file over its target; removes it if that fails. */
+async function commitTempFile(tempPath: string, target: string): Promise<void> {
+  try {
     await fs.rename(tempPath, target);
   } catch (err) {
     await fs.rm(tempPath, { force: true }).catch(() => undefined);
@@ -234,7 +292,7 @@ async function openTempFile(dir: string, tempPath: string): Promise<fs.FileHandl
   }
 }
 
-/** Temp files of `.<name>~<hex>.tmp` for the blob and for its meta file (see writeFileAtomically). */
+/** Temp files of `.<name>~<hex>.tmp` for the blob and for its meta file (see writeTempFile). */
 async function removeTempFilesOf(blobPath: string): Promise<void> {
   const dir = path.dirname(blobPath);
   const name = path.basename(blobPath);

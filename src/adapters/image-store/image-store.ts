@@ -27,8 +27,20 @@ export interface OpenedBlob {
 export interface ImageStore {
   /** Writes atomically: a reader sees the old blob or the whole new one, never a torn write. Overwrites. */
   put(key: string, data: Buffer, options: PutOptions): Promise<StoredObject>;
+  /** Like `put`, with the bytes read from a local file (left as it is) instead of held in memory. */
+  putFile(key: string, file: string, options: PutOptions): Promise<StoredObject>;
+  /**
+   * Stores the blob at `from` again under `to`, with its own content type and metadata, the bytes
+   * copied by the store itself where it can. Throws `BlobNotFoundError` when `from` is absent.
+   */
+  copy(from: string, to: string, options: PutOptions): Promise<StoredObject>;
   /** Throws `BlobNotFoundError` when the key is absent. */
   get(key: string): Promise<{ data: Buffer; contentType: string }>;
+  /**
+   * Like `get`, into a local file (created or replaced) rather than memory. Throws `BlobNotFoundError`
+   * when the key is absent, without creating the file; removes the file when a read fails midway.
+   */
+  getFile(key: string, file: string): Promise<{ contentType: string; bytes: number }>;
   /** Like `get`, streamed. Throws `BlobNotFoundError` when the key is absent. */
   open(key: string): Promise<OpenedBlob>;
   exists(key: string): Promise<boolean>;

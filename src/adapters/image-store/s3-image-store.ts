@@ -11,9 +11,13 @@
  * upload leaves one behind, so the removals abort the unfinished uploads of their keys too.
  */
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -102,10 +106,69 @@ export class S3ImageStore implements ImageStore {
     return this.describe(key);
   }
 
+  /**
+   * The file is read into one buffer of its exact size and stored as `put` stores it: the SDK can
+   * then replay a request that failed on a blip (it cannot replay a streamed body), and the parts of
+   * a multipart upload are views of that buffer, not copies.
+   */
+  async putFile(key: string, file: string, options: PutOptions): Promise<StoredObject> {
+    this.objectKey(key);
+    return this.put(key, await fs.readFile(file), options);
+  }
+
+  /** A server-side copy: the bytes do not pass through this process. */
+  async copy(from: string, to: string, options: PutOptions): Promise<StoredObject> {
+    const source = this.objectKey(from);
+    const target = this.objectKey(to);
+    const meta = Buffer.from(JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }, null, 2));
+    // The source first: an absent one must leave nothing behind, not even the sidecar.
+    await this.call(`check ${from}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: source })), from);
+    await this.call(`store ${to}`, async () => {
+      // Meta first, as in put.
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: target + META_SUFFIX, Body: meta, ContentType: 'application/json' }),
+      );
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: target,
+          // Keys are plain segments (image-keys.ts), so the source needs no further escaping.
+          CopySource: `${this.bucket}/${source}`,
+          ContentType: options.contentType,
+          MetadataDirective: 'REPLACE',
+        }),
+      );
+    }, from);
+    return this.describe(to);
+  }
+
   async get(key: string): Promise<{ data: Buffer; contentType: string }> {
     const blob = await this.open(key);
     const data = await this.call(`read ${key}`, () => readAll(blob.stream, blob.size));
     return { data, contentType: blob.contentType };
+  }
+
+  async getFile(key: string, file: string): Promise<{ contentType: string; bytes: number }> {
+    const blob = await this.open(key);
+    let bytes = 0;
+    const counted = async function* (): AsyncGenerator<Buffer> {
+      for await (const chunk of blob.stream) {
+        bytes += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    };
+    try {
+      await this.call(`read ${key}`, async () => {
+        await pipeline(counted(), createWriteStream(file));
+        if (blob.size !== undefined && bytes !== blob.size) {
+          throw Object.assign(new Error(`S3 body ended after ${bytes} of ${blob.size} bytes`), { code: 'ECONNRESET' });
+        }
+      });
+    } catch (err) {
+      await fs.rm(file, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    return { contentType: blob.contentType, bytes };
   }
 
   async open(key: string): Promise<OpenedBlob> {
