@@ -3,9 +3,12 @@
  * packet leaves: nothing here connects anywhere but loopback.
  */
 import dns from 'node:dns';
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import nodePath from 'node:path';
 import type { Writable } from 'node:stream';
 import sharp from 'sharp';
 import {
@@ -27,6 +30,7 @@ import {
   downloadWithAddressPolicy,
   parseRetryAfter,
   safeDownload,
+  safeDownloadToFile,
   type HostResolver,
 } from '../src/adapters/http/safe-download';
 
@@ -237,6 +241,52 @@ describe('downloads', () => {
       JSON.parse((await safeDownload(`${base}/headers`, limits, { accept })).data.toString()) as Record<string, string>;
     expect(await sent()).toMatchObject({ accept: expect.stringContaining('image/png'), 'accept-encoding': 'identity' });
     expect((await sent('application/json')).accept).toBe('application/json');
+  });
+});
+
+describe('downloads into a file', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(nodePath.join(os.tmpdir(), 'safe-download-test-'));
+  });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+  const exists = (file: string) => fs.access(file).then(() => true, () => false);
+
+  it('writes the body, replacing what the file held, and reports its size, type and final URL', async () => {
+    const file = nodePath.join(dir, 'redirected.png');
+    await fs.writeFile(file, Buffer.alloc(100_000, 9));
+    const progress: number[] = [];
+
+    const result = await safeDownloadToFile(`${base}/hop1`, limits, file, { onProgress: (bytes) => progress.push(bytes) });
+
+    expect(result).toEqual({ bytes: images.png.length, contentType: 'image/png', finalUrl: `${base}/image.png` });
+    expect((await fs.readFile(file)).equals(images.png)).toBe(true);
+    expect(progress.at(-1)).toBe(images.png.length);
+  });
+
+  it('takes a body of exactly maxBytes, and removes the file of one that passes it', async () => {
+    const exact = nodePath.join(dir, 'exact');
+    await expect(safeDownloadToFile(`${base}/exactly-max`, limits, exact)).resolves.toMatchObject({ bytes: limits.maxBytes });
+    expect((await fs.stat(exact)).size).toBe(limits.maxBytes);
+
+    const flood = nodePath.join(dir, 'flood');
+    const error = await failureOf(safeDownloadToFile(`${base}/chunked-flood`, limits, flood));
+    expect(error).toBeInstanceOf(ImageTooLargeError);
+    expect(await floods[0]).toBeLessThan(FLOOD_BYTES / 8);
+    expect(await exists(flood)).toBe(false);
+  });
+
+  it('creates no file for a refused answer, and removes it when the caller aborts mid-body', async () => {
+    const missing = nodePath.join(dir, 'missing');
+    expect(await failureOf(safeDownloadToFile(`${base}/missing`, limits, missing))).toBeInstanceOf(ImageUnavailableError);
+    expect(await exists(missing)).toBe(false);
+
+    const controller = new AbortController();
+    const reason = new Error('stage cancelled');
+    setTimeout(() => controller.abort(reason), 200);
+    const trickled = nodePath.join(dir, 'trickled');
+    expect(await failureOf(safeDownloadToFile(`${base}/trickle`, limits, trickled, { signal: controller.signal }))).toBe(reason);
+    expect(await exists(trickled)).toBe(false);
   });
 });
 

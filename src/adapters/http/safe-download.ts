@@ -7,12 +7,14 @@
  *   answer is forbidden, and hands exactly the checked addresses to the socket, so a second
  *   resolution cannot swap in another address (DNS rebinding).
  * - Redirects are followed here, one hop at a time, so each hop goes through the same checks.
- * - Body bytes are counted as they stream in; Content-Length is only used to refuse early.
+ * - Body bytes are counted as they stream in; Content-Length is only used to refuse early (and to
+ *   size the buffer). safeDownloadToFile writes them to a file instead, so an image is never held whole.
  * - One deadline covers the whole download, redirects included: undici's own body timeout only
  *   measures the gap between chunks, which a server trickling a byte a second never exceeds.
  */
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
+import { readBodyWithin, writeBodyWithin, type ResponseBody } from './download-body';
 import { Agent, request, type Dispatcher } from 'undici';
 import {
   BlockedAddressError,
@@ -51,6 +53,14 @@ export interface DownloadResult {
   finalUrl: string;
 }
 
+export interface FileDownloadResult {
+  /** Bytes written to the file. */
+  bytes: number;
+  contentType: string | undefined;
+  /** The URL the body came from, after redirects. */
+  finalUrl: string;
+}
+
 export type HostResolver = (hostname: string, family: 0 | 4 | 6) => Promise<dns.LookupAddress[]>;
 
 export interface GuardedDownloadOptions extends DownloadOptions {
@@ -66,8 +76,26 @@ export function safeDownload(
   limits: DownloadLimits,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  const addressPolicy = limits.allowPrivateAddresses ? anyAddress : publicAddressesOnly;
-  return downloadWithAddressPolicy(url, limits, { ...options, addressPolicy });
+  return downloadWithAddressPolicy(url, limits, { ...options, addressPolicy: policyOf(limits) });
+}
+
+/**
+ * safeDownload into `file` (created, or replaced), under the same guards; nothing of the body is
+ * kept in memory. On failure the file is removed.
+ */
+export function safeDownloadToFile(
+  url: string,
+  limits: DownloadLimits,
+  file: string,
+  options: DownloadOptions = {},
+): Promise<FileDownloadResult> {
+  return guardedDownload(url, limits, { ...options, addressPolicy: policyOf(limits) }, async (body) => ({
+    bytes: await writeBodyWithin(body, file),
+  }));
+}
+
+function policyOf(limits: DownloadLimits): AddressPolicy {
+  return limits.allowPrivateAddresses ? anyAddress : publicAddressesOnly;
 }
 
 /**
@@ -80,6 +108,19 @@ export async function downloadWithAddressPolicy(
   limits: DownloadLimits,
   options: GuardedDownloadOptions,
 ): Promise<DownloadResult> {
+  return guardedDownload(url, limits, options, async (body) => {
+    const data = await readBodyWithin(body);
+    return { data, bytes: data.length };
+  });
+}
+
+/** The guarded fetch, redirects and all; `consume` takes the final response's body as it streams in. */
+async function guardedDownload<T extends { bytes: number }>(
+  url: string,
+  limits: DownloadLimits,
+  options: GuardedDownloadOptions,
+  consume: (body: ResponseBody) => Promise<T>,
+): Promise<T & { contentType: string | undefined; finalUrl: string }> {
   const callerSignal = options.signal;
   callerSignal?.throwIfAborted();
   const deadline = AbortSignal.timeout(limits.totalTimeoutMs);
@@ -127,13 +168,19 @@ export async function downloadWithAddressPolicy(
         continue;
       }
       refuseUnsuccessfulStatus(response, current);
-      refuseAnnouncedOversize(response, current, limits.maxBytes);
-      const data = await readBodyWithin(response.body, current, limits.maxBytes, (bytes) => {
-        bodyBytes = bytes;
-        options.onProgress?.(bytes);
+      const announced = refuseAnnouncedOversize(response, current, limits.maxBytes);
+      const consumed = await consume({
+        chunks: response.body,
+        announced,
+        maxBytes: limits.maxBytes,
+        host: current.host,
+        onProgress: (bytes) => {
+          bodyBytes = bytes;
+          options.onProgress?.(bytes);
+        },
       });
-      downloadBytes.inc(data.length);
-      return { data, contentType: firstHeader(response.headers['content-type']), finalUrl: current.href };
+      downloadBytes.inc(consumed.bytes);
+      return { ...consumed, contentType: firstHeader(response.headers['content-type']), finalUrl: current.href };
     }
   } catch (err) {
     const failure = explainFailure(err, current, { callerSignal, deadline, totalTimeoutMs: limits.totalTimeoutMs, bodyBytes });
@@ -245,33 +292,15 @@ function refuseUnsuccessfulStatus(response: Dispatcher.ResponseData, url: URL): 
   throw new ImageUnavailableError(problem);
 }
 
-function refuseAnnouncedOversize(response: Dispatcher.ResponseData, url: URL, maxBytes: number): void {
-  const announced = Number(firstHeader(response.headers['content-length']));
+/** Refuses a body announced bigger than `maxBytes`; returns the announced length, if any. */
+function refuseAnnouncedOversize(response: Dispatcher.ResponseData, url: URL, maxBytes: number): number | undefined {
+  const header = firstHeader(response.headers['content-length']);
+  const announced = header === undefined ? Number.NaN : Number(header);
   if (Number.isFinite(announced) && announced > maxBytes) {
     discardBody(response.body);
     throw new ImageTooLargeError(`${url.host} announced ${announced} bytes; the limit is ${maxBytes}`);
   }
-}
-
-/** Collects the body, stopping as soon as it passes `maxBytes` whatever the headers claimed. */
-async function readBodyWithin(
-  body: AsyncIterable<Buffer>,
-  url: URL,
-  maxBytes: number,
-  onProgress: ((bytes: number) => void) | undefined,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of body) {
-    received += chunk.length;
-    if (received > maxBytes) {
-      // Leaving the loop destroys the body; agent.destroy() then closes the socket.
-      throw new ImageTooLargeError(`${url.host} sent more than the ${maxBytes}-byte limit`);
-    }
-    chunks.push(chunk);
-    onProgress?.(received);
-  }
-  return Buffer.concat(chunks, received);
+  return Number.isSafeInteger(announced) && announced >= 0 ? announced : undefined;
 }
 
 /** Retry-After is either delta-seconds or an HTTP-date; anything else is ignored. */
