@@ -1,5 +1,8 @@
 /** inspectImage on images made here with sharp, and on bytes that only pretend to be images. */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { inspectImage } from '../src/adapters/http/image-inspection';
@@ -145,5 +148,38 @@ describe('pixel limits', () => {
     expect(data.length).toBeLessThan((2000 * 1000 * 3) / 100);
     const error = await failureOf(inspectImage(data, { maxPixels: 1_000_000 }));
     expect(error).toBeInstanceOf(PixelLimitExceededError);
+  });
+});
+
+describe('images in files', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'image-inspection-test-'));
+  });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+  /** The bytes written to a file of their own, to inspect from there. */
+  async function fileOf(data: Buffer): Promise<{ path: string }> {
+    const file = path.join(dir, `image-${randomBytes(4).toString('hex')}`);
+    await fs.writeFile(file, data);
+    return { path: file };
+  }
+
+  it.each(['png', 'jpeg', 'webp'] as const)('reads a %s image from a file as from its bytes', async (format) => {
+    const data = await noisy(120, 80).toFormat(format).toBuffer();
+    await expect(inspectImage(await fileOf(data), { maxPixels: defaults.maxPixels })).resolves.toEqual(
+      await inspectImage(data, { maxPixels: defaults.maxPixels }),
+    );
+  });
+
+  it('refuses from a file what it refuses from bytes: not an image, empty, truncated, a bomb', async () => {
+    const inspect = async (data: Buffer) => failureOf(inspectImage(await fileOf(data), { maxPixels: defaults.maxPixels }));
+    const html = await inspect(Buffer.from('<!doctype html><html></html>'));
+    expect(html).toBeInstanceOf(NotAnImageError);
+    expect(html.message).toBe('the 28 bytes received are not a PNG, JPEG or WebP image');
+    expect(await inspect(Buffer.alloc(0))).toBeInstanceOf(NotAnImageError);
+    const whole = await noisy(400, 300).png().toBuffer();
+    expect((await inspect(whole.subarray(0, Math.floor(whole.length * 0.6)))).message).toMatch(/^the png image is truncated or corrupt/);
+    expect(await inspect(pngDeclaring(30_000, 30_000))).toBeInstanceOf(PixelLimitExceededError);
   });
 });

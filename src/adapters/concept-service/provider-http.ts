@@ -18,7 +18,7 @@ import {
   withOperatorDetail,
 } from '../../errors';
 import { observeProviderCall } from '../../observability/metrics';
-import { inspectImage, type InspectedImage } from '../http/image-inspection';
+import { inspectImage, type ImageFile, type InspectedImage } from '../http/image-inspection';
 import { parseRetryAfter } from '../http/safe-download';
 import type { RefineRequest } from './concept-service';
 
@@ -160,7 +160,7 @@ export function providerMessage(body: Buffer): string | undefined {
  * Checks that image bytes from a provider decode completely (a truncated PNG has an intact header),
  * so a broken answer is the provider's InvalidProviderResponseError, not the user's bad image.
  */
-export async function inspectProviderImage(provider: string, data: Buffer, maxPixels: number): Promise<InspectedImage> {
+export async function inspectProviderImage(provider: string, data: Buffer | ImageFile, maxPixels: number): Promise<InspectedImage> {
   try {
     return await inspectImage(data, { maxPixels });
   } catch (err) {

@@ -1,8 +1,10 @@
 /**
  * Decides whether downloaded bytes are an image we accept (PNG, JPEG, WebP) and safe to decode.
  * The format comes from the bytes, never from a Content-Type or file name that someone else chose.
+ * The bytes may be in memory or in a file (which sharp reads a strip at a time).
  */
-import sharp from 'sharp';
+import fs from 'node:fs/promises';
+import sharp from '../image-processing/sharp';
 import { NotAnImageError, PixelLimitExceededError, describeError } from '../../errors';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
@@ -20,13 +22,38 @@ const CONTENT_TYPES: Record<ImageFormat, string> = {
   webp: 'image/webp',
 };
 
-export async function inspectImage(data: Buffer, limits: { maxPixels: number }): Promise<InspectedImage> {
-  const format = formatFromMagicBytes(data);
-  if (!format) throw new NotAnImageError(`the ${data.length} bytes received are not a PNG, JPEG or WebP image`);
+export interface PixelLimits {
+  maxPixels: number;
+}
+
+/** Bytes in a local file: sharp reads them from disk, a strip of rows at a time. */
+export interface ImageFile {
+  path: string;
+}
+
+export async function inspectImage(source: Buffer | ImageFile, limits: PixelLimits): Promise<InspectedImage> {
+  if (Buffer.isBuffer(source)) return inspect(source, source, source.length, limits);
+  const handle = await fs.open(source.path, 'r');
+  let head: Buffer;
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(MAGIC_BYTES), 0, MAGIC_BYTES, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  return inspect(source.path, head, size, limits);
+}
+
+/** `input` is what sharp reads (the bytes, or a file's path); `head` its first bytes, `size` its length. */
+async function inspect(input: Buffer | string, head: Buffer, size: number, limits: PixelLimits): Promise<InspectedImage> {
+  const format = formatFromMagicBytes(head);
+  if (!format) throw new NotAnImageError(`the ${size} bytes received are not a PNG, JPEG or WebP image`);
 
   // metadata() reads only the header, so a file that declares a huge canvas is refused here,
   // before anything is decoded. limitInputPixels is off so the size check below gives the message.
-  const metadata = await sharp(data, { limitInputPixels: false })
+  const metadata = await sharp(input, { limitInputPixels: false })
     .metadata()
     .catch((err: unknown) => {
       throw new NotAnImageError(`the ${format} image header is unreadable: ${describeError(err)}`, { cause: err });
@@ -41,10 +68,12 @@ export async function inspectImage(data: Buffer, limits: { maxPixels: number }):
     );
   }
 
-  await decodeCompletely(data, format, limits.maxPixels);
+  await decodeCompletely(input, format, limits.maxPixels);
   return { format, contentType: CONTENT_TYPES[format], width, height };
 }
 
+/** Enough of the start of the bytes to tell every accepted format. */
+const MAGIC_BYTES = 12;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function formatFromMagicBytes(data: Buffer): ImageFormat | undefined {
@@ -67,9 +96,9 @@ function formatFromMagicBytes(data: Buffer): ImageFormat | undefined {
  * failOn 'truncated' rejects cut-off data but tolerates the harmless warnings (extraneous bytes,
  * odd chunk order) that many real cameras and editors produce.
  */
-async function decodeCompletely(data: Buffer, format: ImageFormat, maxPixels: number): Promise<void> {
+async function decodeCompletely(input: Buffer | string, format: ImageFormat, maxPixels: number): Promise<void> {
   try {
-    await sharp(data, { limitInputPixels: maxPixels, sequentialRead: true, failOn: 'truncated' })
+    await sharp(input, { limitInputPixels: maxPixels, sequentialRead: true, failOn: 'truncated' })
       .resize(1, 1)
       .raw()
       .toBuffer();
