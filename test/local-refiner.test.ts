@@ -2,6 +2,9 @@
  * The local refiner is judged on pixels: each instruction must move a measurable property of the
  * output in the asked-for direction. Images are tiny so the whole suite stays fast.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import { NotAnImageError, PixelLimitExceededError } from '../src/errors';
 import type { RefineRequest, RefineResult } from '../src/adapters/concept-service/concept-service';
@@ -32,10 +35,21 @@ const colourful = () => png(16, 16, (x, y) => [60 + x * 8, 70 + y * 7, 190 - x *
 /** Non-square with an alpha ramp, to check geometry and transparency survive. */
 const translucent = () => png(20, 12, (x, y) => [30 + x * 10, 200 - y * 10, 90, 40 + x * 10]);
 
-function request(image: Buffer, refinementPrompt: string, overrides: Partial<RefineRequest> = {}): RefineRequest {
+/** A folder per request, as the refine stage gives each attempt: the original is written into it. */
+let scratch: string;
+beforeAll(async () => {
+  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'local-refiner-test-'));
+});
+afterAll(() => fs.rm(scratch, { recursive: true, force: true }));
+
+async function request(image: Buffer, refinementPrompt: string, overrides: Partial<RefineRequest> = {}): Promise<RefineRequest> {
+  const workDir = await fs.mkdtemp(path.join(scratch, 'attempt-'));
+  const original = path.join(workDir, 'original');
+  await fs.writeFile(original, image);
   return {
     taskId: 'task-1',
-    image: { data: image, contentType: 'image/png' },
+    image: { path: original, contentType: 'image/png' },
+    workDir,
     originalImageUrl: 'https://example.test/original.png',
     refinementPrompt,
     logoDescription: 'a minimalist fox',
@@ -49,10 +63,11 @@ function request(image: Buffer, refinementPrompt: string, overrides: Partial<Ref
 
 const refiner = new LocalRefiner({ maxPixels: 1_000_000 });
 
+/** The refiner's answer, with the file it wrote read back. */
 async function refine(image: Buffer, prompt: string, overrides: Partial<RefineRequest> = {}) {
-  const result = await refiner.refine(request(image, prompt, overrides));
-  if (result.kind !== 'image') throw new Error('expected an image result');
-  return result;
+  const result = await refiner.refine(await request(image, prompt, overrides));
+  if (result.kind !== 'file') throw new Error('expected a file result');
+  return { ...result, data: await fs.readFile(result.path) };
 }
 
 async function channelStats(image: Buffer) {
@@ -174,6 +189,18 @@ describe('LocalRefiner on pixels', () => {
     expect(first.notes).toEqual(second.notes);
   });
 
+  it('works through files in its folder, leaving there only the original, untouched, and its result', async () => {
+    const original = await translucent();
+    const attempt = await request(original, 'autumn colours, warmer, more contrast, a bit blurry');
+    const result = await refiner.refine(attempt);
+
+    expect(result).toMatchObject({ kind: 'file', contentType: 'image/png' });
+    if (result.kind !== 'file') return;
+    expect(path.dirname(result.path)).toBe(attempt.workDir);
+    expect((await fs.readdir(attempt.workDir)).sort()).toEqual(['local-refiner-result.png', 'original']);
+    expect(await fs.readFile(attempt.image.path)).toEqual(original);
+  });
+
   it('keeps dimensions and the alpha channel', async () => {
     const original = await translucent();
     const result = await refine(original, 'ocean blues, brighter, more contrast, warmer, invert');
@@ -228,14 +255,14 @@ describe('LocalRefiner on pixels', () => {
     const controller = new AbortController();
     const reason = new Error('activity cancelled');
     controller.abort(reason);
-    await expect(refiner.refine(request(await colourful(), 'warmer', { signal: controller.signal }))).rejects.toBe(reason);
+    await expect(refiner.refine(await request(await colourful(), 'warmer', { signal: controller.signal }))).rejects.toBe(reason);
 
     // Cancelled mid-way: the first heartbeat is the last thing that happens.
     const midway = new AbortController();
     const midwayReason = new Error('worker shutting down');
     const stopAtFirstBeat = () => midway.abort(midwayReason);
     const pending: Promise<RefineResult> = refiner.refine(
-      request(await colourful(), 'warmer, brighter', { signal: midway.signal, heartbeat: stopAtFirstBeat }),
+      await request(await colourful(), 'warmer, brighter', { signal: midway.signal, heartbeat: stopAtFirstBeat }),
     );
     await expect(pending).rejects.toBe(midwayReason);
   });
@@ -243,7 +270,7 @@ describe('LocalRefiner on pixels', () => {
   it('rejects undecodable bytes and oversized images as permanent errors', async () => {
     await expect(refine(Buffer.from('definitely not a png'), 'brighter')).rejects.toBeInstanceOf(NotAnImageError);
     const small = new LocalRefiner({ maxPixels: 100 });
-    await expect(small.refine(request(await blueGrey(), 'brighter'))).rejects.toBeInstanceOf(PixelLimitExceededError);
+    await expect(small.refine(await request(await blueGrey(), 'brighter'))).rejects.toBeInstanceOf(PixelLimitExceededError);
   });
 });
 

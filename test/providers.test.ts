@@ -1,4 +1,7 @@
 /** Both remote providers against their fakes: the request they send, and how every answer is mapped. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import type { ConceptService, RefineRequest } from '../src/adapters/concept-service/concept-service';
 import { JigsawStackProvider } from '../src/adapters/concept-service/jigsawstack-provider';
@@ -30,17 +33,24 @@ const HTTP: ProviderHttpSettings = {
 let original: Buffer;
 let images: ImageServer;
 let originalImageUrl: string;
+/** The attempt's folder, holding the original as the refine stage hands it over. */
+let workDir: string;
 
 beforeAll(async () => {
-  [original, images] = await Promise.all([conceptPng(), ImageServer.start()]);
+  [original, images, workDir] = await Promise.all([conceptPng(), ImageServer.start(), fs.mkdtemp(path.join(os.tmpdir(), 'providers-test-'))]);
   originalImageUrl = images.serve('/fox.png', { body: original });
+  await fs.writeFile(path.join(workDir, 'original'), original);
 });
-afterAll(() => images?.close());
+afterAll(async () => {
+  await images?.close();
+  await fs.rm(workDir, { recursive: true, force: true });
+});
 
 function refineRequest(overrides: Partial<RefineRequest> = {}): RefineRequest {
   return {
     taskId: 'task-1',
-    image: { data: original, contentType: 'image/png' },
+    image: { path: path.join(workDir, 'original'), contentType: 'image/png' },
+    workDir,
     originalImageUrl,
     refinementPrompt: 'Make it more autumn-themed with orange and red',
     logoDescription: 'A minimalist fox',

@@ -1,7 +1,13 @@
 /** A provider that turns an original concept image and an instruction into a refined image. */
 export interface RefineRequest {
   taskId: string;
-  image: { data: Buffer; contentType: string };
+  /** The original, in a local file of this attempt: read it, leave it where it is. */
+  image: { path: string; contentType: string };
+  /**
+   * A local folder of this attempt, removed after it: where a refiner may keep intermediate files
+   * and write its result (see the 'file' result), so that an image need not be held in memory.
+   */
+  workDir: string;
   originalImageUrl: string;
   refinementPrompt: string;
   logoDescription: string;
@@ -15,6 +21,8 @@ export interface RefineRequest {
 
 export type RefineResult =
   | { kind: 'image'; data: Buffer; contentType: string; notes: string[] }
+  /** The image, written to a file in the request's workDir. */
+  | { kind: 'file'; path: string; contentType: string; notes: string[] }
   /** Providers that host their output answer with a URL; the activity fetches it through the safe download. */
   | { kind: 'url'; url: string; notes: string[] };
 

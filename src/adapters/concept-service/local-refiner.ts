@@ -2,8 +2,15 @@
  * The built-in ConceptService: no remote model, just the prompt's recognised instructions applied
  * to the original with sharp. Good enough to make "warmer, more contrast, autumn colours" visibly
  * true, honest about everything else through the result's notes.
+ *
+ * Memory: every step reads one file and writes the next in the request's workDir, and libvips
+ * streams each of those pipelines a strip of rows at a time, so a 20 MB image is never held whole
+ * (as raw pixels, ~3 bytes a pixel, it would be held twice per step).
  */
-import sharp, { type Matrix3x3, type OutputInfo, type Sharp } from 'sharp';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Matrix3x3, OutputInfo, Sharp } from 'sharp';
+import sharp from '../image-processing/sharp';
 import { describeError, NotAnImageError, PixelLimitExceededError } from '../../errors';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
 import {
@@ -21,13 +28,21 @@ export interface LocalRefinerOptions {
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
-/** 8-bit sRGB pixels between steps, so every step is its own sharp pipeline and runs in our order. */
-interface RawImage {
-  data: Buffer;
+/**
+ * Between steps: 8-bit sRGB (RGB or RGBA) pixels in an uncompressed PNG, so every step is its own
+ * sharp pipeline and runs in our order (one pipeline applies its operations in sharp's fixed order).
+ * Level 0 without filtering costs little more than raw pixels to write and read, and is lossless.
+ */
+interface StepImage {
+  file: string;
   width: number;
   height: number;
   channels: 3 | 4;
 }
+const STEP_PNG = { compressionLevel: 0, adaptiveFiltering: false } as const;
+
+/** sharp's messages when writing a file failed (a full disk), as against reading a broken image. */
+const OUTPUT_FAILURE = /: write error|unable to open for write|wbuffer_write/;
 
 /** Rec. 709 luma weights: the luminance that the colour-replacing matrices keep. */
 const LUMA: Rgb = [0.2126, 0.7152, 0.0722];
@@ -46,59 +61,62 @@ export class LocalRefiner implements ConceptService {
   }
 
   async refine(request: RefineRequest): Promise<RefineResult> {
-    const { signal, heartbeat } = request;
+    const { signal, heartbeat, workDir } = request;
     signal.throwIfAborted();
     const instructions = parseRefinementInstructions(request.refinementPrompt, request.preserveAspects);
+    const stepFile = (n: number) => path.join(workDir, `local-refiner-step-${n}.png`);
 
-    let image = await this.decode(request.image.data);
-    for (const operation of instructions.operations) {
+    let image = await this.decode(request.image.path, stepFile(0));
+    for (const [i, operation] of instructions.operations.entries()) {
       heartbeat();
       signal.throwIfAborted();
-      image = await this.apply(image, operation);
+      const next = await this.apply(image, operation, stepFile(i + 1));
+      await fs.rm(image.file);
+      image = next;
     }
     heartbeat();
     signal.throwIfAborted();
-    const data = await this.pipeline(image).png().toBuffer();
+    const result = path.join(workDir, 'local-refiner-result.png');
+    await this.pipeline(image).png().toFile(result);
+    await fs.rm(image.file);
     // A cancelled attempt must not hand back a result the workflow has stopped waiting for.
     signal.throwIfAborted();
-    return { kind: 'image', data, contentType: 'image/png', notes: notesFor(instructions) };
+    return { kind: 'file', path: result, contentType: 'image/png', notes: notesFor(instructions) };
   }
 
   /** Orientation baked in, colour converted to sRGB, always RGB or RGBA so every step sees one layout. */
-  private async decode(input: Buffer): Promise<RawImage> {
-    let decoded: { data: Buffer; info: OutputInfo };
+  private async decode(input: string, output: string): Promise<StepImage> {
+    let info: OutputInfo;
     try {
-      decoded = await sharp(input, { limitInputPixels: this.maxPixels })
+      info = await sharp(input, { limitInputPixels: this.maxPixels })
         .autoOrient()
         .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
+        .png(STEP_PNG)
+        .toFile(output);
     } catch (err) {
       const reason = describeError(err);
+      if (OUTPUT_FAILURE.test(reason)) throw err;
       if (/pixel limit/i.test(reason)) {
         throw new PixelLimitExceededError(`image has more than ${this.maxPixels} pixels`, { cause: err });
       }
       throw new NotAnImageError(`cannot decode the original image: ${reason}`, { cause: err });
     }
-    const { width, height, channels } = decoded.info;
+    const { width, height, channels } = info;
     if (channels !== 3 && channels !== 4) throw new NotAnImageError(`unsupported channel count ${channels}`);
-    return { data: decoded.data, width, height, channels };
+    return { file: output, width, height, channels };
   }
 
-  private pipeline(image: RawImage): Sharp {
-    const { width, height, channels } = image;
-    return sharp(image.data, { raw: { width, height, channels }, limitInputPixels: this.maxPixels });
+  private pipeline(image: StepImage): Sharp {
+    return sharp(image.file, { limitInputPixels: this.maxPixels });
   }
 
-  private async apply(image: RawImage, operation: RefinementOperation): Promise<RawImage> {
-    const { data, info } = await withOperation(this.pipeline(image), operation)
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    // Every step keeps the raw layout; anything else is a bug here, not bad input.
+  private async apply(image: StepImage, operation: RefinementOperation, output: string): Promise<StepImage> {
+    const info = await withOperation(this.pipeline(image), operation).png(STEP_PNG).toFile(output);
+    // Every step keeps the layout; anything else is a bug here, not bad input.
     if (info.width !== image.width || info.height !== image.height || info.channels !== image.channels) {
       throw new Error(`${operation.kind} changed the image layout`);
     }
-    return { ...image, data };
+    return { ...image, file: output };
   }
 }
 

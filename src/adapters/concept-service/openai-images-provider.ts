@@ -3,6 +3,7 @@
  * `POST {baseUrl}/v1/images/edits`, multipart with the image file, `prompt` and `model`,
  * `Authorization: Bearer <key>`; the answer is `{ data: [{ b64_json } | { url }] }`.
  */
+import fs from 'node:fs';
 import { FormData } from 'undici';
 import { InvalidProviderResponseError } from '../../errors';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
@@ -35,7 +36,8 @@ export class OpenAiImagesProvider implements ConceptService {
     const { model } = this.options;
     const form = new FormData();
     const type = request.image.contentType;
-    form.append('image', new Blob([request.image.data], { type }), `original.${FILE_EXTENSIONS[type] ?? 'png'}`);
+    // A Blob backed by the file: the form streams it out rather than holding a copy.
+    form.append('image', await fs.openAsBlob(request.image.path, { type }), `original.${FILE_EXTENSIONS[type] ?? 'png'}`);
     form.append('prompt', buildRefinementPrompt(request));
     form.append('model', model);
     form.append('n', '1');
