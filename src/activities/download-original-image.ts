@@ -1,16 +1,19 @@
 /**
  * Stage 1, Download Original: fetch the user's image safely (or read their upload, or the stored
- * concept they refine again), check it is one, and stage it.
+ * concept they refine again), check it is one, and stage it. The image goes through a local file,
+ * never whole into memory.
  */
+import path from 'node:path';
 import type { ConceptStore } from '../adapters/concept-store/concept-store';
 import type { DownloadLimits } from '../adapters/http/download-limits';
 import { inspectImage } from '../adapters/http/image-inspection';
-import { safeDownload } from '../adapters/http/safe-download';
+import { safeDownloadToFile } from '../adapters/http/safe-download';
 import { BlobNotFoundError, type ImageStore } from '../adapters/image-store/image-store';
 import type { ImageRef } from '../workflows/types';
 import { InvalidRefinementInputError, ParentConceptNotFoundError } from '../errors';
 import { allPublishedKeys, stagingKey, uploadKey } from './blob-keys';
 import { runStage, type StageDeps } from './stage';
+import { withWorkDir } from './work-dir';
 
 export interface DownloadOriginalImageInput {
   taskId: string;
@@ -34,15 +37,18 @@ export function createDownloadOriginalImage(deps: DownloadDeps) {
       if (input.uploadedImageKey !== undefined && input.uploadedImageKey !== uploadKey(input.taskId)) {
         throw new InvalidRefinementInputError(`uploadedImageKey must be ${uploadKey(input.taskId)}`);
       }
-      let data: Buffer;
-      if (input.parentConceptId !== undefined) data = await readParentImage(deps, input.parentConceptId, input.userId);
-      else if (input.uploadedImageKey) data = (await deps.imageStore.get(input.uploadedImageKey)).data;
-      else data = (await safeDownload(input.originalImageUrl, deps.download, { signal, onProgress: heartbeat })).data;
-      const image = await inspectImage(data, { maxPixels: deps.download.maxPixels });
-      const key = stagingKey(input.taskId, 'original');
-      await deps.imageStore.put(key, data, { contentType: image.contentType });
-      log.info({ bytes: data.length, format: image.format, width: image.width, height: image.height, parentConceptId: input.parentConceptId }, 'original staged');
-      return { key, contentType: image.contentType, bytes: data.length, width: image.width, height: image.height };
+      return withWorkDir('download', async (dir) => {
+        const file = path.join(dir, 'original');
+        let bytes: number;
+        if (input.parentConceptId !== undefined) bytes = await readParentImage(deps, input.parentConceptId, input.userId, file);
+        else if (input.uploadedImageKey) bytes = (await deps.imageStore.getFile(input.uploadedImageKey, file)).bytes;
+        else bytes = (await safeDownloadToFile(input.originalImageUrl, deps.download, file, { signal, onProgress: heartbeat })).bytes;
+        const image = await inspectImage({ path: file }, { maxPixels: deps.download.maxPixels });
+        const key = stagingKey(input.taskId, 'original');
+        await deps.imageStore.putFile(key, file, { contentType: image.contentType });
+        log.info({ bytes, format: image.format, width: image.width, height: image.height, parentConceptId: input.parentConceptId }, 'original staged');
+        return { key, contentType: image.contentType, bytes, width: image.width, height: image.height };
+      });
     });
   };
 }
@@ -50,16 +56,16 @@ export function createDownloadOriginalImage(deps: DownloadDeps) {
 /**
  * The parent's published image, found from its owner and task id (never from a path or URL in the
  * input or the row), and only if the parent belongs to this refinement's user: a workflow started
- * directly with someone else's concept id fails here, exactly as for an unknown id.
+ * directly with someone else's concept id fails here, exactly as for an unknown id. Written to `file`; returns its size.
  */
-async function readParentImage(deps: DownloadDeps, parentConceptId: string, userId: string | undefined): Promise<Buffer> {
+async function readParentImage(deps: DownloadDeps, parentConceptId: string, userId: string | undefined, file: string): Promise<number> {
   const parent = await deps.conceptStore.findById(parentConceptId);
   if (!parent || userId === undefined || parent.userId !== userId) {
     throw new ParentConceptNotFoundError(`no concept ${parentConceptId} of this user to refine`);
   }
   for (const key of allPublishedKeys(parent.userId, parent.taskId)) {
     try {
-      return (await deps.imageStore.get(key)).data;
+      return (await deps.imageStore.getFile(key, file)).bytes;
     } catch (err) {
       if (!(err instanceof BlobNotFoundError)) throw err;
     }

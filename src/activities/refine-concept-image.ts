@@ -1,14 +1,22 @@
-/** Stage 2, Apply Refinement: hand the staged original to the concept service and stage its answer. */
+/**
+ * Stage 2, Apply Refinement: hand the staged original to the concept service and stage its answer.
+ * The original and the answer go through local files (see work-dir.ts), never whole into memory
+ * unless a provider answers with the bytes themselves.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { ConceptService } from '../adapters/concept-service/concept-service';
 import type { RefineResult } from '../adapters/concept-service/concept-service';
 import { inspectProviderImage } from '../adapters/concept-service/provider-http';
 import type { DownloadLimits } from '../adapters/http/download-limits';
-import { safeDownload } from '../adapters/http/safe-download';
+import type { ImageFile } from '../adapters/http/image-inspection';
+import { safeDownloadToFile } from '../adapters/http/safe-download';
 import type { ImageStore } from '../adapters/image-store/image-store';
 import { InvalidProviderResponseError, ProviderUnavailableError, RefineryError, withOperatorDetail } from '../errors';
 import type { ImageRef } from '../workflows/types';
 import { stagingKey } from './blob-keys';
 import { runStage, type StageDeps } from './stage';
+import { withWorkDir } from './work-dir';
 
 export interface RefineConceptImageInput {
   taskId: string;
@@ -35,46 +43,55 @@ export interface RefineDeps extends StageDeps {
 
 export function createRefineConceptImage(deps: RefineDeps) {
   return async function refineConceptImage(input: RefineConceptImageInput): Promise<RefineConceptImageOutput> {
-    return runStage(deps, 'refine', input.taskId, async ({ signal, heartbeat, log, earlierDetails, keepDetails }) => {
-      const original = await deps.imageStore.get(input.original.key);
-      // A provider that hosts its output answered an earlier attempt with a URL, and fetching it
-      // failed: the image exists and was paid for, so fetch it again instead of generating again.
-      const earlier = hostedResultOf(earlierDetails);
-      let answer: RefineResult;
-      if (earlier) {
-        log.info({ provider: deps.conceptService.name }, 'fetching the image an earlier attempt was answered with');
-        answer = { kind: 'url', url: earlier.resultUrl, notes: earlier.notes };
-      } else {
-        answer = await deps.conceptService.refine({
-          taskId: input.taskId,
-          image: original,
-          originalImageUrl: input.originalImageUrl,
-          refinementPrompt: input.refinementPrompt,
-          logoDescription: input.logoDescription,
-          themeDescription: input.themeDescription,
-          preserveAspects: input.preserveAspects,
-          signal,
-          heartbeat,
-        });
-      }
-      let data: Buffer;
-      if (answer.kind === 'image') data = answer.data;
-      else {
-        const kept: HostedResult = { resultUrl: answer.url, notes: answer.notes };
-        keepDetails(kept);
-        data = await fetchProviderResult(deps, answer.url, signal, heartbeat);
-      }
-      // Whatever the provider sent, or its URL led to, must decode: a broken answer is the provider's fault.
-      const image = await inspectProviderImage(deps.conceptService.name, data, deps.download.maxPixels);
-      const key = stagingKey(input.taskId, 'refined');
-      await deps.imageStore.put(key, data, { contentType: image.contentType });
-      log.info({ provider: deps.conceptService.name, bytes: data.length, notes: answer.notes }, 'refinement staged');
-      return {
-        refined: { key, contentType: image.contentType, bytes: data.length, width: image.width, height: image.height },
-        provider: deps.conceptService.name,
-        notes: answer.notes,
-      };
-    });
+    return runStage(deps, 'refine', input.taskId, async ({ signal, heartbeat, log, earlierDetails, keepDetails }) =>
+      withWorkDir('refine', async (dir) => {
+        // A provider that hosts its output answered an earlier attempt with a URL, and fetching it
+        // failed: the image exists and was paid for, so fetch it again instead of generating again.
+        const earlier = hostedResultOf(earlierDetails);
+        let answer: RefineResult;
+        if (earlier) {
+          log.info({ provider: deps.conceptService.name }, 'fetching the image an earlier attempt was answered with');
+          answer = { kind: 'url', url: earlier.resultUrl, notes: earlier.notes };
+        } else {
+          const originalFile = path.join(dir, 'original');
+          const { contentType } = await deps.imageStore.getFile(input.original.key, originalFile);
+          answer = await deps.conceptService.refine({
+            taskId: input.taskId,
+            image: { path: originalFile, contentType },
+            workDir: dir,
+            originalImageUrl: input.originalImageUrl,
+            refinementPrompt: input.refinementPrompt,
+            logoDescription: input.logoDescription,
+            themeDescription: input.themeDescription,
+            preserveAspects: input.preserveAspects,
+            signal,
+            heartbeat,
+          });
+        }
+        // The answer as bytes in memory (a provider's response body) or as a file in `dir`.
+        let result: Buffer | ImageFile;
+        if (answer.kind === 'image') result = answer.data;
+        else if (answer.kind === 'file') result = { path: answer.path };
+        else {
+          const kept: HostedResult = { resultUrl: answer.url, notes: answer.notes };
+          keepDetails(kept);
+          result = { path: path.join(dir, 'hosted-result') };
+          await fetchProviderResult(deps, answer.url, result.path, signal, heartbeat);
+        }
+        // Whatever the provider sent, or its URL led to, must decode: a broken answer is the provider's fault.
+        const image = await inspectProviderImage(deps.conceptService.name, result, deps.download.maxPixels);
+        const key = stagingKey(input.taskId, 'refined');
+        const bytes = Buffer.isBuffer(result) ? result.length : await fileSize(result.path);
+        if (Buffer.isBuffer(result)) await deps.imageStore.put(key, result, { contentType: image.contentType });
+        else await deps.imageStore.putFile(key, result.path, { contentType: image.contentType });
+        log.info({ provider: deps.conceptService.name, bytes, notes: answer.notes }, 'refinement staged');
+        return {
+          refined: { key, contentType: image.contentType, bytes, width: image.width, height: image.height },
+          provider: deps.conceptService.name,
+          notes: answer.notes,
+        };
+      }),
+    );
   };
 }
 
@@ -90,13 +107,13 @@ function hostedResultOf(details: unknown): HostedResult | undefined {
 }
 
 /**
- * Fetches the provider's hosted result through the guarded download. A failure says the URL came
- * from the provider (not the user's original) and keeps its retryability: transient ones are the
- * provider's unavailability, permanent ones a broken answer.
+ * Fetches the provider's hosted result into `file` through the guarded download. A failure says the
+ * URL came from the provider (not the user's original) and keeps its retryability: transient ones
+ * are the provider's unavailability, permanent ones a broken answer.
  */
-async function fetchProviderResult(deps: RefineDeps, url: string, signal: AbortSignal, heartbeat: () => void): Promise<Buffer> {
+async function fetchProviderResult(deps: RefineDeps, url: string, file: string, signal: AbortSignal, heartbeat: () => void): Promise<void> {
   try {
-    return (await safeDownload(url, deps.download, { signal, onProgress: heartbeat })).data;
+    await safeDownloadToFile(url, deps.download, file, { signal, onProgress: heartbeat });
   } catch (err) {
     if (!(err instanceof RefineryError)) throw err;
     const message = `fetching the image URL ${deps.conceptService.name} answered with failed: ${err.message}`;
@@ -104,4 +121,8 @@ async function fetchProviderResult(deps: RefineDeps, url: string, signal: AbortS
     wrapped.retryAfterMs = err.retryAfterMs;
     throw err.operatorDetail ? withOperatorDetail(wrapped, err.operatorDetail) : wrapped;
   }
+}
+
+async function fileSize(file: string): Promise<number> {
+  return (await fs.stat(file)).size;
 }

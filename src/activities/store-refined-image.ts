@@ -1,4 +1,7 @@
-/** Stage 3, Store Refined Image: publish the staged refinement with the refinement's metadata beside it. */
+/**
+ * Stage 3, Store Refined Image: publish the staged refinement with the refinement's metadata beside
+ * it, as a copy the store makes itself (the image does not pass through the worker).
+ */
 import type { ImageStore } from '../adapters/image-store/image-store';
 import type { ImageRef } from '../workflows/types';
 import { publishedKey } from './blob-keys';
@@ -28,10 +31,10 @@ export interface StoreImageDeps extends StageDeps {
 export function createStoreRefinedImage(deps: StoreImageDeps) {
   return async function storeRefinedImage(input: StoreRefinedImageInput): Promise<StoreRefinedImageOutput> {
     return runStage(deps, 'storeImage', input.taskId, async ({ log }) => {
-      const staged = await deps.imageStore.get(input.refined.key);
+      const { contentType } = input.refined;
       // Keyed by user and task: a retried attempt overwrites the same blob instead of adding one.
-      const stored = await deps.imageStore.put(publishedKey(input.userId, input.taskId, staged.contentType), staged.data, {
-        contentType: staged.contentType,
+      const stored = await deps.imageStore.copy(input.refined.key, publishedKey(input.userId, input.taskId, contentType), {
+        contentType,
         metadata: {
           taskId: input.taskId,
           userId: input.userId,

@@ -8,7 +8,7 @@ import { ProviderUnavailableError, StorageUnavailableError } from '../../src/err
 export interface FaultPlan {
   /** ConceptService.refine */
   refine?: number;
-  /** ImageStore.put of a published (not staged) image */
+  /** ImageStore.put or copy of a published (not staged) image */
   publish?: number;
   /** ConceptStore.storeConcept */
   storeConcept?: number;
@@ -36,6 +36,10 @@ export function injectFaults(adapters: Adapters, plan: FaultPlan): Adapters {
       put: async (key: string, data: Buffer, options: Parameters<typeof imageStore.put>[2]) => {
         if (key.startsWith('refined/')) failing('publish', () => new StorageUnavailableError('image store unavailable (injected)'));
         return imageStore.put(key, data, options);
+      },
+      copy: async (from: string, to: string, options: Parameters<typeof imageStore.copy>[2]) => {
+        if (to.startsWith('refined/')) failing('publish', () => new StorageUnavailableError('image store unavailable (injected)'));
+        return imageStore.copy(from, to, options);
       },
     }),
     conceptStore: Object.assign(Object.create(conceptStore), {
