@@ -14,6 +14,11 @@ import { openAdapters, type Adapters } from '../../src/adapters';
 import type { Config } from '../../src/config';
 import type { RefinementInput } from '../../src/workflows/types';
 
+/** Runs one stage; a caller may wrap each stage to measure it (bench/stage-memory.ts). */
+export type StageRunner = <R>(stage: StageName, run: () => Promise<R>) => Promise<R>;
+export type StageName = 'download' | 'refine' | 'storeImage' | 'storeConcept' | 'discard';
+const runPlainly: StageRunner = (_stage, run) => run();
+
 export class DirectPipeline {
   private constructor(
     private readonly adapters: Adapters,
@@ -27,23 +32,23 @@ export class DirectPipeline {
     return new DirectPipeline(adapters, buildStages(config, adapters, logger));
   }
 
-  /** One refinement, stage by stage, as the workflow sequences them. */
-  async run(input: RefinementInput): Promise<void> {
+  /** One refinement, stage by stage, as the workflow sequences them; `around` wraps each stage. */
+  async run(input: RefinementInput, around: StageRunner = runPlainly): Promise<void> {
     const { taskId, userId, originalImageUrl, refinementPrompt, logoDescription, themeDescription } = input;
-    const call = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-      new MockActivityEnvironment({ heartbeatTimeoutMs: 10_000 }).run(fn, ...args);
     const s = this.stages;
-    const original = await call(s.download, { taskId, originalImageUrl });
-    const refinement = await call(s.refine, { taskId, original, originalImageUrl, refinementPrompt, logoDescription, themeDescription, preserveAspects: [] });
-    const image = await call(s.storeImage, {
+    const call = <A extends unknown[], R>(stage: StageName, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+      around(stage, () => new MockActivityEnvironment({ heartbeatTimeoutMs: 10_000 }).run(fn, ...args));
+    const original = await call('download', s.download, { taskId, originalImageUrl });
+    const refinement = await call('refine', s.refine, { taskId, original, originalImageUrl, refinementPrompt, logoDescription, themeDescription, preserveAspects: [] });
+    const image = await call('storeImage', s.storeImage, {
       taskId, userId, refined: refinement.refined, logoDescription, themeDescription, refinementPrompt, originalImageUrl,
       provider: refinement.provider, notes: refinement.notes,
     });
-    await call(s.storeConcept, {
+    await call('storeConcept', s.storeConcept, {
       taskId, userId, logoDescription, themeDescription, refinementPrompt, imagePath: image.imagePath, imageUrl: image.imageUrl,
       originalImageUrl, isAnonymous: true,
     });
-    await call(s.discard, { taskId, userId, includePublished: false });
+    await call('discard', s.discard, { taskId, userId, includePublished: false });
   }
 
   close(): Promise<void> {
