@@ -9,8 +9,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Matrix3x3, OutputInfo, Sharp } from 'sharp';
-import sharp from '../image-processing/sharp';
+import sharp, { type Matrix3x3, type OutputInfo, type Sharp } from 'sharp';
 import { describeError, NotAnImageError, PixelLimitExceededError } from '../../errors';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
 import {

@@ -4,7 +4,7 @@
  * The bytes may be in memory or in a file (which sharp reads a strip at a time).
  */
 import fs from 'node:fs/promises';
-import sharp from '../image-processing/sharp';
+import sharp from 'sharp';
 import { NotAnImageError, PixelLimitExceededError, describeError } from '../../errors';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
