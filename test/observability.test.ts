@@ -149,7 +149,10 @@ describe('one completed and one failed refinement', () => {
   test('worker: download bytes and refusals by rule, store and database operations', () => {
     expect(delta('refinery_download_bytes_total')).toBeGreaterThanOrEqual(original.length);
     expect(delta('refinery_download_refused_total', { rule: 'unavailable' })).toBe(1);
-    expect(delta('refinery_image_store_operation_duration_seconds_count', { operation: 'put', outcome: 'ok' })).toBeGreaterThanOrEqual(3);
+    // The staged original (from a file), the provider's answer (bytes), the published copy.
+    for (const operation of ['putFile', 'put', 'copy']) {
+      expect(delta('refinery_image_store_operation_duration_seconds_count', { operation, outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    }
     expect(delta('refinery_database_operation_duration_seconds_count', { operation: 'storeConcept', outcome: 'ok' })).toBe(1);
   });
 
@@ -231,7 +234,7 @@ describe('one completed and one failed refinement', () => {
     expect(httpUnder('RunActivity:refineConceptImage', 'POST').map((s) => s.attributes['http.response.status_code'])).toEqual(['429', '200']);
     // Store and database operations are spans of their stages.
     expect(trace.some((s) => s.name === 'database storeConcept' && ancestors(s).includes('RunActivity:storeRefinedConcept'))).toBe(true);
-    expect(trace.some((s) => s.name === 'image_store put' && ancestors(s).includes('RunActivity:storeRefinedImage'))).toBe(true);
+    expect(trace.some((s) => s.name === 'image_store copy' && ancestors(s).includes('RunActivity:storeRefinedImage'))).toBe(true);
     // The provider saw the trace context on the wire.
     expect(fake.requests.map((r) => r.headers.traceparent)).toEqual(expect.arrayContaining([expect.stringContaining(root.traceId)]));
     expect(receiver.contentTypes.every((t) => t === 'application/x-protobuf')).toBe(true);

@@ -84,14 +84,15 @@ test('killed while publishing the image with no retry left: the refinement fails
   expect(stack.storedFiles().filter((f) => f.includes(taskId))).toEqual([]);
 });
 
-test('S3: killed with a multipart upload of the image sent but not completed; the refinement fails and nothing is left, no unfinished upload either', async () => {
+test('S3: killed with a multipart upload of the staged original sent but not completed; the refinement fails and nothing is left, no unfinished upload either', async () => {
   const taskId = `orphan-s3-${Date.now()}`;
   const stagePolicies = { ...FAST_POLICIES, storeImage: { ...FAST_POLICIES.storeImage, maximumAttempts: 1 } };
   const s3 = await TestStack.create({ database: 'postgres', imageStore: 's3', stagePolicies });
   try {
-    // Above the store's 8 MiB part size, so the image goes up as a multipart upload.
+    // Above the store's 8 MiB part size, so the image goes up as a multipart upload. Staging is where
+    // the image is uploaded: publishing it is a copy inside the store, which leaves no partial upload.
     const large = images.serve('/orphans-large.png', { body: await noisyPng(12 * 1024 * 1024) });
-    const target = `refined/user-123/${taskId}.png`;
+    const target = `staging/${taskId}/original`;
     const doomed = await s3.startWorker({ holdWrite: target });
     await s3.refinements.start(s3.request({ taskId, originalImageUrl: large }));
     await s3.waitUntilHeld('write', target, 90_000);
