@@ -272,6 +272,14 @@ describe('LocalRefiner on pixels', () => {
     const small = new LocalRefiner({ maxPixels: 100 });
     await expect(small.refine(await request(await blueGrey(), 'brighter'))).rejects.toBeInstanceOf(PixelLimitExceededError);
   });
+
+  it('does not blame the image when it cannot write its files (a full disk is retried, not refused)', async () => {
+    const attempt = await request(await blueGrey(), 'brighter', { workDir: path.join(scratch, 'no-such-folder') });
+    const error = await refiner.refine(attempt).then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(NotAnImageError);
+    expect(error!.message).toMatch(/unable to open for write/);
+  });
 });
 
 describe('colouriseMatrix', () => {
