@@ -14,7 +14,6 @@
  */
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { readBodyWithin, writeBodyWithin, type ResponseBody } from './download-body';
 import { Agent, request, type Dispatcher } from 'undici';
 import {
   BlockedAddressError,
@@ -29,6 +28,7 @@ import {
 } from '../../errors';
 import { downloadBytes, recordDownloadRefusal } from '../../observability/metrics';
 import { anyAddress, parseIpLiteral, publicAddressesOnly, type AddressPolicy } from './address-policy';
+import { readBodyWithin, writeBodyWithin, type ResponseBody } from './download-body';
 import type { DownloadLimits } from './download-limits';
 
 export const MAX_URL_LENGTH = 2048;
