@@ -6,54 +6,58 @@
  * The only setting that differs from `make start` is ALLOW_PRIVATE_IMAGE_HOSTS, so the worker may
  * fetch originals from this process's loopback image server.
  *
- *   npm run bench:pipeline [-- --refine-heartbeat 15s] [-- --quick]
+ *   npm run bench:pipeline -- [--quick] [--only overhead,held,kill] [--refine-heartbeat 15s]
+ *
+ * Sections: `overhead` (B0 beside the same refinements through Temporal), `held` (open provider calls:
+ * what their heartbeats cost, and how fast a cancel reaches one), `kill` (SIGKILL of a worker mid-stage).
+ * `--refine-heartbeat` overrides the refine stage's heartbeat timeout in `held` and `kill`, to measure
+ * what it trades: recovery after a kill against CPU while calls are open.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config';
 import { writeWorkflowBundle } from '../../src/worker/bundle';
 import { DevServer } from '../../test/support/dev-server';
-import { FakeOpenAiImages } from '../../test/support/fake-openai-images';
 import { ImageServer } from '../../test/support/image-server';
 import { conceptPng, noisyPng } from '../../test/support/images';
-import type { JournalEntry } from '../../test/support/worker-process';
 import { DirectPipeline } from './direct';
+import { heldInRefine } from './held-in-refine';
+import { killMidStage } from './kill-mid-stage';
+import { concurrently, request, timed } from './load';
 import { cpuMs, loadAverage, memory, resetPeakRss } from './proc-stats';
 import { mb, ms, percentile, printTable, type Row } from './stats';
 import { refinementClient, WorkerProcess } from './temporal-stack';
-import type { RefinementInput } from '../../src/workflows/types';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 /** Overrides the refine stage's heartbeat timeout, to measure what it trades (recovery time against CPU). */
-const REFINE_HEARTBEAT = argv.includes('--refine-heartbeat') ? argv[argv.indexOf('--refine-heartbeat') + 1] : undefined;
+const REFINE_HEARTBEAT = option('--refine-heartbeat');
+const SECTIONS = ['overhead', 'held', 'kill'] as const;
+type Section = (typeof SECTIONS)[number];
+const ONLY = sections(option('--only'));
 const N_SMALL = QUICK ? 15 : 60;
 const N_LARGE = QUICK ? 3 : 7;
 const N_THROUGHPUT = QUICK ? 64 : 320;
 const IN_FLIGHT = 32;
-const HELD = QUICK ? 200 : 1000;
-const HEARTBEAT_WINDOW_MS = QUICK ? 5_000 : 20_000;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-bench-'));
-let taskCounter = 0;
 
-function request(originalImageUrl: string): RefinementInput {
-  return {
-    taskId: `bench-${process.pid}-${++taskCounter}`,
-    userId: 'bench',
-    originalImageUrl,
-    refinementPrompt: 'Make it more autumn-themed with orange and red',
-    logoDescription: 'A minimalist fox',
-    themeDescription: 'Modern tech with autumn colors',
-  };
+function option(name: string): string | undefined {
+  const at = argv.indexOf(name);
+  if (at < 0) return undefined;
+  const value = argv[at + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
 }
 
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await run();
-  return performance.now() - started;
+/** `--only held,kill`: the sections to run; all of them without it. */
+function sections(list: string | undefined): Set<Section> {
+  if (list === undefined) return new Set(SECTIONS);
+  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length > 0 || wanted.length === 0) throw new Error(`--only takes some of ${SECTIONS.join(', ')}; got "${list}"`);
+  return new Set(wanted as Section[]);
 }
 
 async function latencies(n: number, run: () => Promise<unknown>): Promise<number[]> {
@@ -63,34 +67,12 @@ async function latencies(n: number, run: () => Promise<unknown>): Promise<number
   return out;
 }
 
-/** `total` runs, `inFlight` at a time; returns the wall time. */
-async function concurrently(total: number, inFlight: number, run: () => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next++ < total) await run();
-    }),
-  );
-  return performance.now() - started;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function main(): Promise<void> {
-  console.log(`load average before: ${loadAverage()} (${os.cpus().length} cores)`);
+  console.log(`load average before: ${loadAverage()} (${os.cpus().length} cores); sections: ${[...ONLY].join(', ')}`);
   const rows: Row[] = [];
-  const [images, small, fiveMb, twentyMb] = await Promise.all([ImageServer.start(), conceptPng(64), noisyPng(5 * 1024 * 1024), noisyPng(19.5 * 1024 * 1024)]);
-  const smallUrl = images.serve('/small.png', { body: small });
-  const fiveMbUrl = images.serve('/5mb.png', { body: fiveMb });
-  const twentyMbUrl = images.serve('/20mb.png', { body: twentyMb });
-  const [server, bundle] = await Promise.all([DevServer.start(), writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'))]);
+  const images = await ImageServer.start();
+  const smallUrl = images.serve('/small.png', { body: await conceptPng(64) });
+  const [server, bundle] = await Promise.all([DevServer.start(undefined, { metrics: true }), writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'))]);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -104,6 +86,26 @@ async function main(): Promise<void> {
   };
   delete env.DATABASE_URL;
   delete env.REFINERY_STAGE_POLICIES;
+
+  if (ONLY.has('overhead')) rows.push(...(await overhead(env, server, images, smallUrl)));
+  // Refinements held in the refine stage, with open provider calls.
+  if (ONLY.has('held')) rows.push(...(await heldInRefine({ env, server, url: smallUrl, dir, quick: QUICK, refineHeartbeat: REFINE_HEARTBEAT })));
+  // SIGKILL of a worker mid-stage.
+  if (ONLY.has('kill')) rows.push(...(await killMidStage({ env, url: smallUrl, dir, quick: QUICK, refineHeartbeat: REFINE_HEARTBEAT })));
+
+  await server.stop();
+  await images.close();
+  console.log();
+  printTable(rows);
+  console.log(`\nload average after: ${loadAverage()}`);
+  if (!process.env.KEEP_BENCH_DIR) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** B0 beside the same refinements through Temporal: latency, throughput, CPU and peak memory. */
+async function overhead(env: NodeJS.ProcessEnv, server: DevServer, images: ImageServer, smallUrl: string): Promise<Row[]> {
+  const [fiveMb, twentyMb] = await Promise.all([noisyPng(5 * 1024 * 1024), noisyPng(19.5 * 1024 * 1024)]);
+  const fiveMbUrl = images.serve('/5mb.png', { body: fiveMb });
+  const twentyMbUrl = images.serve('/20mb.png', { body: twentyMb });
   const config = loadConfig(env);
 
   // --- B0 -------------------------------------------------------------------------------------------
@@ -138,110 +140,18 @@ async function main(): Promise<void> {
   await through(twentyMbUrl)();
   const workerPeak = memory(worker.pid).peak - workerRssBefore;
   await worker.kill('SIGTERM');
+  await stack.close();
 
   const d50 = percentile(directSmall, 50);
   const t50 = percentile(temporalSmall, 50);
-  rows.push(
+  return [
     [`latency p50 / p99, one at a time, 64x64 (n=${N_SMALL})`, `${ms(d50)} / ${ms(percentile(directSmall, 99))}`,
       `${ms(t50)} / ${ms(percentile(temporalSmall, 99))}`, `overhead p50 +${ms(t50 - d50)}, p99 +${ms(percentile(temporalSmall, 99) - percentile(directSmall, 99))}`],
     [`latency p50, 5 MB image (n=${N_LARGE})`, ms(percentile(directLarge, 50)), ms(percentile(temporalLarge, 50)), `+${ms(percentile(temporalLarge, 50) - percentile(directLarge, 50))}`],
     [`throughput at ${IN_FLIGHT} in flight (${N_THROUGHPUT} refinements)`, `${((N_THROUGHPUT / directWall) * 1000).toFixed(1)} /s`, `${((N_THROUGHPUT / temporalWall) * 1000).toFixed(1)} /s`],
     ['CPU per refinement, all processes', ms(directCpuPer), ms(serverCpuPer + workerCpuPer), `dev server ${ms(serverCpuPer)}, worker ${ms(workerCpuPer)}; B0 includes the image server, Temporal excludes the client`],
     ['peak RSS increase, one 20 MB PNG', mb(directPeak), mb(workerPeak), `${(workerPeak / twentyMb.length).toFixed(1)}x the file`],
-  );
-
-  // --- refinements held in the refine stage, with open provider calls ----------------------------------
-  rows.push(...(await heldInRefine(env, server, smallUrl)));
-  // --- SIGKILL of a worker mid-stage -----------------------------------------------------------------
-  rows.push(...(await killMidStage(env, smallUrl)));
-
-  await stack.close();
-  await server.stop();
-  await images.close();
-  console.log();
-  printTable(rows);
-  console.log(`\nload average after: ${loadAverage()}`);
-  if (!process.env.KEEP_BENCH_DIR) fs.rmSync(dir, { recursive: true, force: true });
-}
-
-async function heldInRefine(baseEnv: NodeJS.ProcessEnv, server: DevServer, url: string): Promise<Row[]> {
-  const provider = await FakeOpenAiImages.start();
-  provider.willAnswer(...Array.from({ length: HELD }, () => ({ kind: 'hang' as const })));
-  const env: NodeJS.ProcessEnv = {
-    ...baseEnv,
-    TEMPORAL_TASK_QUEUE: `bench-held-${process.pid}`,
-    CONCEPT_PROVIDER: 'openai',
-    OPENAI_API_KEY: 'sk-bench',
-    OPENAI_BASE_URL: provider.origin,
-    PROVIDER_MAX_CONCURRENT_CALLS: String(HELD),
-    ...(REFINE_HEARTBEAT ? { REFINERY_STAGE_POLICIES: JSON.stringify({ refine: { heartbeatTimeout: REFINE_HEARTBEAT } }) } : {}),
-  };
-  const stack = await refinementClient(loadConfig(env));
-  const worker = await WorkerProcess.start(env, path.join(dir, 'worker-held.log'));
-  await new Promise((r) => setTimeout(r, 2_000));
-  const rssBefore = memory(worker.pid).rss;
-  const taskIds: string[] = [];
-  await concurrently(HELD, 32, async () => taskIds.push((await stack.refinements.start(request(url))).taskId));
-  await waitFor(`${HELD} open provider calls`, () => provider.requests.length >= HELD, 300_000);
-  await new Promise((r) => setTimeout(r, 3_000));
-  const rssPer = (memory(worker.pid).rss - rssBefore) / HELD;
-  const before = { server: cpuMs(server.pid!), worker: cpuMs(worker.pid) };
-  await new Promise((r) => setTimeout(r, HEARTBEAT_WINDOW_MS));
-  const share = (now: number, then: number) => `${(((now - then) / HEARTBEAT_WINDOW_MS) * 100).toFixed(1)} %`;
-  const workerShare = share(cpuMs(worker.pid), before.worker);
-  const serverShare = share(cpuMs(server.pid!), before.server);
-  await concurrently(taskIds.length, 32, async () => {
-    const taskId = taskIds.pop()!;
-    await stack.refinements.handle(taskId).terminate('benchmark done');
-  });
-  await worker.kill('SIGKILL');
-  await provider.close();
-  await stack.close();
-  const heartbeat = REFINE_HEARTBEAT ?? '15s (shipped)';
-  return [
-    [`worker RSS per refinement held in refine, ${HELD} open provider calls`, '', `${(rssPer / 1024).toFixed(0)} KB`],
-    [`heartbeat cost, ${HELD} open provider calls, refine heartbeat timeout ${heartbeat}`, '', `worker ${workerShare}, dev server ${serverShare} of a core`],
   ];
-}
-
-function journalHas(file: string, wanted: Partial<JournalEntry>): boolean {
-  if (!fs.existsSync(file)) return false;
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .some((line) => {
-      const entry = JSON.parse(line) as JournalEntry;
-      return Object.entries(wanted).every(([k, v]) => entry[k as keyof JournalEntry] === v);
-    });
-}
-
-/** SIGKILL a worker while a stage is in flight, start a replacement at once (as a supervisor would), time to completion. */
-async function killMidStage(baseEnv: NodeJS.ProcessEnv, url: string): Promise<Row[]> {
-  const journal = path.join(dir, 'journal.jsonl');
-  const env: NodeJS.ProcessEnv = {
-    ...baseEnv,
-    TEMPORAL_TASK_QUEUE: `bench-kill-${process.pid}`,
-    TEST_JOURNAL: journal,
-    ...(REFINE_HEARTBEAT ? { REFINERY_STAGE_POLICIES: JSON.stringify({ refine: { heartbeatTimeout: REFINE_HEARTBEAT } }) } : {}),
-  };
-  const stack = await refinementClient(loadConfig(env));
-  const rows: Row[] = [];
-  for (const activity of ['downloadOriginalImage', 'refineConceptImage', 'storeRefinedImage', 'storeRefinedConcept']) {
-    const doomed = await WorkerProcess.start(env, path.join(dir, `worker-kill-${activity}.log`), { activity, when: 'before' });
-    const req = request(url);
-    await stack.refinements.start(req);
-    await waitFor(`${activity} held`, () => journalHas(journal, { activity, phase: 'held', taskId: req.taskId }), 60_000);
-    await doomed.kill('SIGKILL');
-    const killedAt = performance.now();
-    const replacement = await WorkerProcess.start(env, path.join(dir, `worker-after-${activity}.log`));
-    const startedIn = performance.now() - killedAt;
-    await stack.refinements.result(req.taskId);
-    rows.push([`SIGKILL during ${activity} → completed`, '', ms(performance.now() - killedAt), `replacement worker ready after ${ms(startedIn)}`]);
-    await replacement.kill('SIGTERM');
-  }
-  await stack.close();
-  return rows;
 }
 
 main().catch((err) => {

@@ -28,6 +28,8 @@ export class DevServer implements TemporalTestServer {
     readonly dbFile: string,
     private readonly logFile: string,
     private readonly ui?: WebUiOptions,
+    /** Where the server's Prometheus metrics are served (`/metrics`), if anywhere. */
+    readonly metricsPort?: number,
   ) {
     this.address = `127.0.0.1:${port}`;
   }
@@ -37,10 +39,14 @@ export class DevServer implements TemporalTestServer {
     return this.child?.pid;
   }
 
-  /** Headless unless `ui` asks for the Web UI. */
-  static async start(ui?: WebUiOptions): Promise<DevServer> {
+  /**
+   * Headless unless `ui` asks for the Web UI. `metrics` serves the server's own counters (the
+   * benchmark counts the heartbeats the server records there, a figure CPU contention does not blur).
+   */
+  static async start(ui?: WebUiOptions, { metrics = false }: { metrics?: boolean } = {}): Promise<DevServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-temporal-'));
-    const server = new DevServer(await freePort(), path.join(dir, 'temporal.sqlite'), path.join(dir, 'server.log'), ui);
+    const metricsPort = metrics ? await freePort() : undefined;
+    const server = new DevServer(await freePort(), path.join(dir, 'temporal.sqlite'), path.join(dir, 'server.log'), ui, metricsPort);
     await server.startProcess();
     return server;
   }
@@ -53,6 +59,7 @@ export class DevServer implements TemporalTestServer {
       if (this.ui.codecEndpoint) args.push('--ui-codec-endpoint', this.ui.codecEndpoint);
     }
     args.push('--db-filename', this.dbFile, '--log-level', 'warn');
+    if (this.metricsPort) args.push('--metrics-port', String(this.metricsPort));
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
     // As `make start` runs it: an activity scheduled by a workflow task goes straight back to the
     // worker that completed the task (the production server's dynamic config turns this on too).

@@ -1,0 +1,106 @@
+/**
+ * What open provider calls cost while nothing else happens: refinements held in the refine stage by
+ * a provider that never answers, on a worker allowed that many calls at once. Measured over a quiet
+ * window: worker and dev server CPU (what the heartbeats cost), the heartbeats the server recorded
+ * (a count, unblurred by CPU contention), worker RSS per held call, and how long a cancel takes to
+ * reach a held call (the SDK delivers it in a heartbeat's answer, so the heartbeat cadence bounds it).
+ */
+import path from 'node:path';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { loadConfig } from '../../src/config';
+import { resolveStagePolicies } from '../../src/workflows/stage-policies';
+import type { DevServer } from '../../test/support/dev-server';
+import { FakeOpenAiImages } from '../../test/support/fake-openai-images';
+import { concurrently, request, sleep, waitFor } from './load';
+import { cpuMs, loadAverage, memory } from './proc-stats';
+import { recordedHeartbeats } from './server-metrics';
+import { ms, percentile, type Row } from './stats';
+import { refinementClient, WorkerProcess } from './temporal-stack';
+
+export interface HeldOptions {
+  env: NodeJS.ProcessEnv;
+  server: DevServer;
+  url: string;
+  dir: string;
+  quick: boolean;
+  /** The refine stage's heartbeat timeout, as REFINERY_STAGE_POLICIES would set it; the shipped one if absent. */
+  refineHeartbeat?: string;
+}
+
+export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refineHeartbeat }: HeldOptions): Promise<Row[]> {
+  const held = quick ? 200 : 1000;
+  const cancelled = quick ? 5 : 20;
+  const provider = await FakeOpenAiImages.start();
+  provider.willAnswer(...Array.from({ length: held }, () => ({ kind: 'hang' as const })));
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    TEMPORAL_TASK_QUEUE: `bench-held-${process.pid}`,
+    CONCEPT_PROVIDER: 'openai',
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: provider.origin,
+    PROVIDER_MAX_CONCURRENT_CALLS: String(held),
+    // Longer than the benchmark holds them: only the benchmark ends these calls.
+    PROVIDER_TIMEOUT_MS: String(30 * 60_000),
+    ...refineOverride(refineHeartbeat),
+  };
+  const config = loadConfig(env);
+  const policy = resolveStagePolicies(config.stagePolicies).refine;
+  const timeoutMs = msToNumber(policy.heartbeatTimeout);
+  // The server hears from each call once per 0.8 x timeout (the SDK's throttle), and calls started
+  // together heartbeat together: a window of two timeouts sees each call about as often as it should.
+  const windowMs = Math.max(quick ? 5_000 : 20_000, 2 * timeoutMs);
+  const stack = await refinementClient(config);
+  const worker = await WorkerProcess.start(env, path.join(dir, 'worker-held.log'));
+  await sleep(2_000);
+  const rssBefore = memory(worker.pid).rss;
+  const taskIds: string[] = [];
+  await concurrently(held, 32, async () => taskIds.push((await stack.refinements.start(request(url))).taskId));
+  await waitFor(`${held} open provider calls`, () => provider.requests.length >= held, 300_000);
+  await sleep(3_000);
+  const rssPer = (memory(worker.pid).rss - rssBefore) / held;
+
+  const load = loadAverage();
+  const before = { server: cpuMs(server.pid!), worker: cpuMs(worker.pid), heartbeats: await recordedHeartbeats(server) };
+  await sleep(windowMs);
+  const share = (now: number, then: number) => `${(((now - then) / windowMs) * 100).toFixed(1)} %`;
+  const workerShare = share(cpuMs(worker.pid), before.worker);
+  const serverShare = share(cpuMs(server.pid!), before.server);
+  const heartbeatsPerSecond = ((await recordedHeartbeats(server)) - before.heartbeats) / (windowMs / 1000);
+
+  // Cancels sent at once: calls are in every phase of their heartbeat cadence, so the spread shows the bound.
+  const doomed = taskIds.splice(0, cancelled);
+  const cancelAt = Date.now();
+  await Promise.all(doomed.map((taskId) => stack.refinements.cancel(taskId, 'benchmark cancel')));
+  const closedSince = () => provider.requests.filter((r) => r.closedAt !== undefined && r.closedAt >= cancelAt);
+  await waitFor(`${cancelled} provider connections closed`, () => closedSince().length >= cancelled, 120_000, 20);
+  const cancelLatencies = closedSince().map((r) => r.closedAt! - cancelAt);
+
+  await concurrently(taskIds.length, 32, async () => {
+    const taskId = taskIds.pop()!;
+    await stack.refinements.handle(taskId).terminate('benchmark done');
+  });
+  await worker.kill('SIGKILL');
+  await provider.close();
+  await stack.close();
+  const heartbeat = refineHeartbeat ?? `${policy.heartbeatTimeout} (shipped)`;
+  return [
+    [`worker RSS per refinement held in refine, ${held} open provider calls`, '', `${(rssPer / 1024).toFixed(0)} KB`],
+    [
+      `heartbeat cost, ${held} open provider calls, refine heartbeat timeout ${heartbeat}`,
+      '',
+      `worker ${workerShare}, dev server ${serverShare} of a core`,
+      `${heartbeatsPerSecond.toFixed(0)} heartbeats/s recorded by the server; ${windowMs / 1000} s window; load average ${load}`,
+    ],
+    [
+      `cancel → provider connection closed, ${cancelled} of the ${held} held calls at once`,
+      '',
+      `p50 ${ms(percentile(cancelLatencies, 50))}, max ${ms(Math.max(...cancelLatencies))}`,
+      `refine heartbeat timeout ${heartbeat}`,
+    ],
+  ];
+}
+
+/** The environment that overrides the refine stage's heartbeat timeout, or nothing. */
+export function refineOverride(heartbeatTimeout: string | undefined): NodeJS.ProcessEnv {
+  return heartbeatTimeout ? { REFINERY_STAGE_POLICIES: JSON.stringify({ refine: { heartbeatTimeout } }) } : {};
+}
