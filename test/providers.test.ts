@@ -27,7 +27,6 @@ const HTTP: ProviderHttpSettings = {
   timeoutMs: 30_000,
   maxResponseBytes: 5 * 1024 * 1024,
   maxPixels: 10_000_000,
-  heartbeatIntervalMs: 50,
 };
 
 let original: Buffer;
@@ -105,7 +104,8 @@ describe.each(cases)('$name provider', ({ name, start, provider: makeProvider })
     let heartbeats = 0;
     fake.willAnswer({ kind: 'slow', ms: 300 });
     const result = await provider.refine(refineRequest({ heartbeat: () => void heartbeats++ }));
-    expect(heartbeats).toBeGreaterThanOrEqual(3);
+    // The activity's attempt heartbeats for the call (src/activities/attempt-heartbeat.ts), from one place.
+    expect(heartbeats).toBe(0);
 
     const [received] = fake.requests;
     expect(fake.requests).toHaveLength(1);

@@ -52,6 +52,11 @@ export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refi
   const stack = await refinementClient(config);
   const worker = await WorkerProcess.start(env, path.join(dir, 'worker-held.log'));
   await sleep(2_000);
+  // What server and worker cost with nothing open (pollers, timers): the baseline the heartbeats add to.
+  const idleMs = quick ? 5_000 : 10_000;
+  const idleBefore = { server: cpuMs(server.pid!), worker: cpuMs(worker.pid) };
+  await sleep(idleMs);
+  const idle = { server: (cpuMs(server.pid!) - idleBefore.server) / idleMs, worker: (cpuMs(worker.pid) - idleBefore.worker) / idleMs };
   const rssBefore = memory(worker.pid).rss;
   const taskIds: string[] = [];
   await concurrently(held, 32, async () => taskIds.push((await stack.refinements.start(request(url))).taskId));
@@ -62,7 +67,7 @@ export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refi
   const load = loadAverage();
   const before = { server: cpuMs(server.pid!), worker: cpuMs(worker.pid), heartbeats: await recordedHeartbeats(server) };
   await sleep(windowMs);
-  const share = (now: number, then: number) => `${(((now - then) / windowMs) * 100).toFixed(1)} %`;
+  const share = (now: number, then: number) => percent((now - then) / windowMs);
   const workerShare = share(cpuMs(worker.pid), before.worker);
   const serverShare = share(cpuMs(server.pid!), before.server);
   const heartbeatsPerSecond = ((await recordedHeartbeats(server)) - before.heartbeats) / (windowMs / 1000);
@@ -85,6 +90,7 @@ export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refi
   const heartbeat = refineHeartbeat ?? `${policy.heartbeatTimeout} (shipped)`;
   return [
     [`worker RSS per refinement held in refine, ${held} open provider calls`, '', `${(rssPer / 1024).toFixed(0)} KB`],
+    ['idle baseline, no call open (pollers, timers)', '', `worker ${percent(idle.worker)}, dev server ${percent(idle.server)} of a core`, `${idleMs / 1000} s window`],
     [
       `heartbeat cost, ${held} open provider calls, refine heartbeat timeout ${heartbeat}`,
       '',
@@ -104,3 +110,5 @@ export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refi
 export function refineOverride(heartbeatTimeout: string | undefined): NodeJS.ProcessEnv {
   return heartbeatTimeout ? { REFINERY_STAGE_POLICIES: JSON.stringify({ refine: { heartbeatTimeout } }) } : {};
 }
+
+const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;

@@ -32,7 +32,7 @@ export interface DownloadDeps extends StageDeps {
 
 export function createDownloadOriginalImage(deps: DownloadDeps) {
   return async function downloadOriginalImage(input: DownloadOriginalImageInput): Promise<ImageRef> {
-    return runStage(deps, 'download', input.taskId, async ({ signal, heartbeat, log }) => {
+    return runStage(deps, 'download', input.taskId, async ({ signal, log }) => {
       // An upload is read from the store, so only this task's own upload slot may be named.
       if (input.uploadedImageKey !== undefined && input.uploadedImageKey !== uploadKey(input.taskId)) {
         throw new InvalidRefinementInputError(`uploadedImageKey must be ${uploadKey(input.taskId)}`);
@@ -42,7 +42,7 @@ export function createDownloadOriginalImage(deps: DownloadDeps) {
         let bytes: number;
         if (input.parentConceptId !== undefined) bytes = await readParentImage(deps, input.parentConceptId, input.userId, file);
         else if (input.uploadedImageKey) bytes = (await deps.imageStore.getFile(input.uploadedImageKey, file)).bytes;
-        else bytes = (await safeDownloadToFile(input.originalImageUrl, deps.download, file, { signal, onProgress: heartbeat })).bytes;
+        else bytes = (await safeDownloadToFile(input.originalImageUrl, deps.download, file, { signal })).bytes;
         const image = await inspectImage({ path: file }, { maxPixels: deps.download.maxPixels });
         const key = stagingKey(input.taskId, 'original');
         await deps.imageStore.putFile(key, file, { contentType: image.contentType });

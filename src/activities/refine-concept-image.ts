@@ -43,7 +43,7 @@ export interface RefineDeps extends StageDeps {
 
 export function createRefineConceptImage(deps: RefineDeps) {
   return async function refineConceptImage(input: RefineConceptImageInput): Promise<RefineConceptImageOutput> {
-    return runStage(deps, 'refine', input.taskId, async ({ signal, heartbeat, log, earlierDetails, keepDetails }) =>
+    return runStage(deps, 'refine', input.taskId, async ({ signal, log, earlierDetails, keepDetails }) =>
       withWorkDir('refine', async (dir) => {
         // A provider that hosts its output answered an earlier attempt with a URL, and fetching it
         // failed: the image exists and was paid for, so fetch it again instead of generating again.
@@ -65,7 +65,8 @@ export function createRefineConceptImage(deps: RefineDeps) {
             themeDescription: input.themeDescription,
             preserveAspects: input.preserveAspects,
             signal,
-            heartbeat,
+            // The stage heartbeats on its own timer while the call is open; progress need not reach the SDK.
+            heartbeat: ignoreProgress,
           });
         }
         // The answer as bytes in memory (a provider's response body) or as a file in `dir`.
@@ -76,7 +77,7 @@ export function createRefineConceptImage(deps: RefineDeps) {
           const kept: HostedResult = { resultUrl: answer.url, notes: answer.notes };
           keepDetails(kept);
           result = { path: path.join(dir, 'hosted-result') };
-          await fetchProviderResult(deps, answer.url, result.path, signal, heartbeat);
+          await fetchProviderResult(deps, answer.url, result.path, signal);
         }
         // Whatever the provider sent, or its URL led to, must decode: a broken answer is the provider's fault.
         const image = await inspectProviderImage(deps.conceptService.name, result, deps.download.maxPixels);
@@ -95,6 +96,8 @@ export function createRefineConceptImage(deps: RefineDeps) {
   };
 }
 
+const ignoreProgress = () => undefined;
+
 /** Heartbeat details of the refine stage: the provider's hosted result, once it is known. */
 interface HostedResult {
   resultUrl: string;
@@ -111,9 +114,9 @@ function hostedResultOf(details: unknown): HostedResult | undefined {
  * URL came from the provider (not the user's original) and keeps its retryability: transient ones
  * are the provider's unavailability, permanent ones a broken answer.
  */
-async function fetchProviderResult(deps: RefineDeps, url: string, file: string, signal: AbortSignal, heartbeat: () => void): Promise<void> {
+async function fetchProviderResult(deps: RefineDeps, url: string, file: string, signal: AbortSignal): Promise<void> {
   try {
-    await safeDownloadToFile(url, deps.download, file, { signal, onProgress: heartbeat });
+    await safeDownloadToFile(url, deps.download, file, { signal });
   } catch (err) {
     if (!(err instanceof RefineryError)) throw err;
     const message = `fetching the image URL ${deps.conceptService.name} answered with failed: ${err.message}`;

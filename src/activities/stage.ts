@@ -1,8 +1,8 @@
 /**
- * What every stage activity shares: a logger bound to task and stage, a heartbeat that keeps the
- * attempt visibly alive (so cancellation reaches it and a dead worker is noticed after the heartbeat
- * timeout), attempt reports to the workflow, and the translation of typed errors into
- * ApplicationFailures with the right retryability.
+ * What every stage activity shares: a logger bound to task and stage, one heartbeat per attempt
+ * that keeps it visibly alive (so cancellation reaches it and a dead worker is noticed after the
+ * heartbeat timeout; see attempt-heartbeat.ts), attempt reports to the workflow, and the translation
+ * of typed errors into ApplicationFailures with the right retryability.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { RefineryError, describeError } from '../errors';
 import { observeStageAttempt } from '../observability/metrics';
 import type { StageAttemptReport } from '../workflows/messages';
 import type { Stage } from '../workflows/stage-policies';
+import { AttemptHeartbeat } from './attempt-heartbeat';
 
 export interface StageDeps {
   logger: Logger;
@@ -19,9 +20,11 @@ export interface StageDeps {
 
 export interface StageContext {
   log: Logger;
-  /** Aborted on activity cancellation and on worker shutdown. */
+  /**
+   * Aborted on activity cancellation and on worker shutdown. The attempt heartbeats on its own for
+   * as long as it runs, so work that waits (a provider call, a download) need not heartbeat.
+   */
   signal: AbortSignal;
-  heartbeat(): void;
   /** What the previous attempt recorded with keepDetails (Temporal hands it to the retry). */
   earlierDetails: unknown;
   /** Records details that every later heartbeat carries, so a retry can resume from them. */
@@ -35,15 +38,10 @@ export async function runStage<T>(
   work: (ctx: StageContext) => Promise<T>,
 ): Promise<T> {
   const activity = Context.current();
-  const { attempt, workflowExecution, heartbeatTimeoutMs, isLocal } = activity.info;
+  const { attempt, workflowExecution, isLocal } = activity.info;
   const log = deps.logger.child({ taskId, stage, attempt });
-  // Each heartbeat replaces the recorded details: send the kept ones every time, not just once.
-  let details: unknown = activity.info.heartbeatDetails;
   // A local activity has no heartbeat: its workflow task is what the server watches.
-  const heartbeat = isLocal ? () => undefined : () => activity.heartbeat(details);
-  // Heartbeat on a timer too: a stage can wait a long time without any progress callback (a host
-  // that never answers), and a silent attempt would neither see a cancel nor survive its timeout.
-  const timer = isLocal ? undefined : setInterval(heartbeat, Math.max(250, (heartbeatTimeoutMs ?? 20_000) / 4));
+  const heartbeat = isLocal ? undefined : new AttemptHeartbeat(activity);
   // Not from a local activity: its report, a signal, would arrive while the workflow task that runs
   // it is still open, and if that task then ends the run, the server refuses the completion (a new
   // event came first) and the task is redone, stages included. Its failure reaches the workflow anyway.
@@ -54,12 +52,9 @@ export async function runStage<T>(
   log.info('stage started');
   const observed = observeStageAttempt(stage);
   try {
-    const keepDetails = (kept: unknown) => {
-      details = kept;
-      heartbeat();
-    };
+    const keepDetails = (kept: unknown) => heartbeat?.keep(kept);
     const earlierDetails = activity.info.heartbeatDetails;
-    const result = await work({ log, signal: activity.cancellationSignal, heartbeat, earlierDetails, keepDetails });
+    const result = await work({ log, signal: activity.cancellationSignal, earlierDetails, keepDetails });
     log.info('stage finished');
     observed.succeeded();
     return result;
@@ -75,7 +70,7 @@ export async function runStage<T>(
     await report({ stage, attempt, failure: failure.message });
     throw failure;
   } finally {
-    clearInterval(timer);
+    heartbeat?.stop();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * A real worker process for the integration tests: the production createRefineryWorker, plus
- *  - a journal (JSON lines) of every activity attempt, so tests can count how often each stage ran;
+ *  - a journal (JSON lines) of every activity attempt, so tests can count how often each stage ran,
+ *    and how often each attempt called into the SDK's heartbeat and for how long it ran;
  *  - an optional hold: the first attempt of one activity stops before or after its work and waits
  *    (heartbeating) until it is killed, cancelled, or `ms` have passed, so a test can crash or cancel
  *    the worker while that stage is in flight;
@@ -34,6 +35,9 @@ export interface JournalEntry {
   phase: 'start' | 'held' | 'end' | 'error';
   pid: number;
   taskId?: string;
+  /** On 'end' and 'error': the attempt's calls into the SDK's heartbeat, and its duration. */
+  heartbeats?: number;
+  ms?: number;
 }
 
 const journalFile = process.env.TEST_JOURNAL;
@@ -78,22 +82,39 @@ async function holdHere(ctx: Context, activity: string, taskId?: string): Promis
   }
 }
 
+/**
+ * Counts the attempt's calls into the SDK: `heartbeat()` and `Context.current().heartbeat()` both end
+ * in the context's heartbeatFn (the worker's way into RxJS and Core), so it is wrapped here.
+ */
+function countHeartbeats(ctx: Context): () => number {
+  const seam = ctx as unknown as { heartbeatFn: (details?: unknown) => void };
+  const sdk = seam.heartbeatFn;
+  let calls = 0;
+  seam.heartbeatFn = (details) => {
+    calls++;
+    sdk(details);
+  };
+  return () => calls;
+}
+
 function interceptor(ctx: Context): ActivityInboundCallsInterceptor {
+  const heartbeats = countHeartbeats(ctx);
   return {
     async execute(input, next) {
       const activity = ctx.info.activityType;
       const taskId = (input.args[0] as { taskId?: string } | undefined)?.taskId;
       const attempt = ctx.info.attempt;
       const holding = hold?.activity === activity && attempt === 1;
+      const started = Date.now();
       journal({ activity, attempt, phase: 'start', taskId });
       try {
         if (holding && hold.when === 'before') await holdHere(ctx, activity, taskId);
         const result = await next(input);
         if (holding && hold.when === 'after') await holdHere(ctx, activity, taskId);
-        journal({ activity, attempt, phase: 'end', taskId });
+        journal({ activity, attempt, phase: 'end', taskId, heartbeats: heartbeats(), ms: Date.now() - started });
         return result;
       } catch (err) {
-        journal({ activity, attempt, phase: 'error', taskId });
+        journal({ activity, attempt, phase: 'error', taskId, heartbeats: heartbeats(), ms: Date.now() - started });
         throw err;
       }
     },

@@ -15,7 +15,10 @@ export interface RefineRequest {
   preserveAspects: string[];
   /** Aborted when the activity is cancelled or the worker shuts down. */
   signal: AbortSignal;
-  /** Call while waiting on slow work so the server sees the attempt is alive. */
+  /**
+   * Progress, for a refiner that works in steps. The activity's attempt heartbeats on its own while
+   * the call runs (so a remote call need not call this), and this costs nothing: it does not reach the SDK.
+   */
   heartbeat: () => void;
 }
 

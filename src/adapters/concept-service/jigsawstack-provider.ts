@@ -54,7 +54,6 @@ export class JigsawStackProvider implements ConceptService {
       body: JSON.stringify({ prompt, url: request.originalImageUrl, return_type: 'binary' }),
       secrets: [this.options.apiKey],
       signal: request.signal,
-      heartbeat: request.heartbeat,
     });
     const notes = [`refined by JigsawStack image generation`];
     // Binary is what we ask for, but a JSON answer (url or base64) is also a documented shape.

@@ -52,7 +52,6 @@ export class OpenAiImagesProvider implements ConceptService {
       body: form,
       secrets: [this.options.apiKey],
       signal: request.signal,
-      heartbeat: request.heartbeat,
     });
     const json = parseJsonAnswer(this.name, answer) as { data?: Array<{ b64_json?: unknown; url?: unknown; revised_prompt?: unknown }> };
     const first = Array.isArray(json.data) ? json.data[0] : undefined;

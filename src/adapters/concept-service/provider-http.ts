@@ -1,7 +1,8 @@
 /**
  * What every remote image provider shares: one HTTP call under connect / headers / overall deadlines,
- * heartbeats while it is in flight, a cap on the answer's size, the mapping of HTTP outcomes onto
- * Refinery's typed errors, and the redaction of API keys from anything we repeat.
+ * a cap on the answer's size, the mapping of HTTP outcomes onto Refinery's typed errors, and the
+ * redaction of API keys from anything we repeat. (The call needs no heartbeat of its own: the
+ * activity's attempt heartbeats for as long as it runs, see src/activities/attempt-heartbeat.ts.)
  *
  * Provider calls are infrequent and slow (seconds each), so every call gets its own undici Agent:
  * destroying it afterwards guarantees that an aborted or abandoned call leaves no socket open.
@@ -32,8 +33,6 @@ export interface ProviderHttpSettings {
   maxResponseBytes: number;
   /** Decoded width x height cap for the image in the answer. */
   maxPixels: number;
-  /** How often to heartbeat while waiting; the activity's own timer is coarser. */
-  heartbeatIntervalMs?: number;
 }
 
 export interface ProviderCall {
@@ -45,7 +44,6 @@ export interface ProviderCall {
   /** Values that must never be repeated in an error or a log line (API keys). */
   secrets: string[];
   signal: RefineRequest['signal'];
-  heartbeat: RefineRequest['heartbeat'];
 }
 
 export interface ProviderAnswer {
@@ -77,7 +75,6 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
     // The overall deadline is the real limit; undici's body timeout only measures gaps between chunks.
     bodyTimeout: settings.timeoutMs,
   });
-  const heartbeats = setInterval(call.heartbeat, settings.heartbeatIntervalMs ?? 1_000);
   try {
     const response = await request(call.url, {
       method: 'POST',
@@ -115,7 +112,6 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
     );
   } finally {
     observed.end();
-    clearInterval(heartbeats);
     // Closes whatever is still open (a hung body, an aborted request) at once.
     await agent.destroy().catch(() => undefined);
   }
