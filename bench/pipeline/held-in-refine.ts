@@ -12,7 +12,7 @@ import { resolveStagePolicies } from '../../src/workflows/stage-policies';
 import type { DevServer } from '../../test/support/dev-server';
 import { FakeOpenAiImages } from '../../test/support/fake-openai-images';
 import { concurrently, request, sleep, waitFor } from './load';
-import { cpuMs, loadAverage, memory } from './proc-stats';
+import { cpuMs, cpuMsByThread, loadAverage, memory } from './proc-stats';
 import { recordedHeartbeats } from './server-metrics';
 import { ms, percentile, type Row } from './stats';
 import { refinementClient, WorkerProcess } from './temporal-stack';
@@ -61,19 +61,29 @@ export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refi
   const taskIds: string[] = [];
   await concurrently(held, 32, async () => taskIds.push((await stack.refinements.start(request(url))).taskId));
   await waitFor(`${held} open provider calls`, () => provider.requests.length >= held, 300_000);
-  await sleep(3_000);
+  // Starting them leaves work behind (the workflows' last activations, the garbage of a thousand
+  // starts): measured right away, that would count as heartbeat cost.
+  await sleep(quick ? 3_000 : 15_000);
   const rssPer = (memory(worker.pid).rss - rssBefore) / held;
 
   const load = loadAverage();
-  const before = { server: cpuMs(server.pid!), worker: cpuMs(worker.pid), heartbeats: await recordedHeartbeats(server) };
+  const before = { server: cpuMs(server.pid!), worker: cpuMs(worker.pid), threads: cpuMsByThread(worker.pid), heartbeats: await recordedHeartbeats(server) };
   await sleep(windowMs);
   const share = (now: number, then: number) => percent((now - then) / windowMs);
   const workerShare = share(cpuMs(worker.pid), before.worker);
   const serverShare = share(cpuMs(server.pid!), before.server);
+  const threads = [...cpuMsByThread(worker.pid)]
+    .map(([name, ms]) => [name, ms - (before.threads.get(name) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${share(ms, 0)}`)
+    .join(', ');
   const heartbeatsPerSecond = ((await recordedHeartbeats(server)) - before.heartbeats) / (windowMs / 1000);
 
-  // Cancels sent at once: calls are in every phase of their heartbeat cadence, so the spread shows the bound.
-  const doomed = taskIds.splice(0, cancelled);
+  // Calls started together heartbeat together: cancels spread over the start order meet every phase
+  // of the heartbeat cadence, so their slowest shows the bound.
+  const doomed = Array.from({ length: cancelled }, (_, i) => taskIds[Math.floor((i * taskIds.length) / cancelled)]!);
+  for (const taskId of doomed) taskIds.splice(taskIds.indexOf(taskId), 1);
   const cancelAt = Date.now();
   await Promise.all(doomed.map((taskId) => stack.refinements.cancel(taskId, 'benchmark cancel')));
   const closedSince = () => provider.requests.filter((r) => r.closedAt !== undefined && r.closedAt >= cancelAt);
@@ -97,6 +107,7 @@ export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refi
       `worker ${workerShare}, dev server ${serverShare} of a core`,
       `${heartbeatsPerSecond.toFixed(0)} heartbeats/s recorded by the server; ${windowMs / 1000} s window; load average ${load}`,
     ],
+    [`worker CPU by thread, ${held} open provider calls`, '', threads],
     [
       `cancel → provider connection closed, ${cancelled} of the ${held} held calls at once`,
       '',
