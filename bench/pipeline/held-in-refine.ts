@@ -48,7 +48,8 @@ export async function heldInRefine({ env: baseEnv, server, url, dir, quick, refi
   const timeoutMs = msToNumber(policy.heartbeatTimeout);
   // The server hears from each call once per 0.8 x timeout (the SDK's throttle), and calls started
   // together heartbeat together: a window of two timeouts sees each call about as often as it should.
-  const windowMs = Math.max(quick ? 5_000 : 20_000, 2 * timeoutMs);
+  // A minute at least: a major GC of the worker comes every few tens of seconds and must be in it.
+  const windowMs = Math.max(quick ? 5_000 : 60_000, 2 * timeoutMs);
   const stack = await refinementClient(config);
   const worker = await WorkerProcess.start(env, path.join(dir, 'worker-held.log'));
   await sleep(2_000);
