@@ -42,12 +42,19 @@ export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
     maximumInterval: '30s',
     maximumAttempts: 5,
   },
-  // Image AI providers are slow and rate-limited: longer attempts, patient backoff.
+  // Image AI providers are slow and rate-limited: longer attempts, patient backoff. The heartbeat
+  // timeout sets what open provider calls cost (the SDK sends the server one heartbeat per call per
+  // 0.8 x timeout) against how soon a killed worker's call is retried (after the timeout) and a
+  // cancel reaches a call (within 0.8 x timeout): 30 s keeps 1,000 open calls within 20 % of a core
+  // on the dev server, 15 s did not (docs/heartbeat-tradeoff.md). The first retry comes quickly, so
+  // a killed worker's call runs again about a second after the server notices; a factor of 3 keeps
+  // the patience with a failing provider as before (0.5 + 1.5 + 4.5 + 13.5 + 40.5 s, was 2 + 4 + ...
+  // + 32 s); a 429's Retry-After replaces the backoff anyway.
   refine: {
     startToCloseTimeout: '5m',
-    heartbeatTimeout: '15s',
-    initialInterval: '2s',
-    backoffCoefficient: 2,
+    heartbeatTimeout: '30s',
+    initialInterval: '500ms',
+    backoffCoefficient: 3,
     maximumInterval: '1m',
     maximumAttempts: 6,
   },
