@@ -1,8 +1,8 @@
 /**
  * SIGKILL of a worker mid-stage, a replacement started at once (as a supervisor would), time from the
- * kill to the refinement's completion. The cheap stages run as local activities, held by the test
- * worker's hold; the refine stage is killed during an open provider call, just after a heartbeat
- * reached the server: the worst moment, since the server then waits a whole heartbeat timeout.
+ * kill to the refinement's completion. The other stages are held by the test worker's hold; the
+ * refine stage is killed during an open provider call, just after a heartbeat reached the server:
+ * the worst moment, since the server then waits a whole heartbeat timeout.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -35,7 +35,7 @@ export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
   // Untrusted hosts: a few quick retries, then give up; the download itself has its own deadline.
   download: {
     startToCloseTimeout: '90s',
-    // A dead worker is noticed after this; a live download heartbeats with every chunk.
+    // A dead worker is noticed after this; a live attempt heartbeats on its own (src/activities/attempt-heartbeat.ts).
     heartbeatTimeout: '5s',
     initialInterval: '1s',
     backoffCoefficient: 2,
