@@ -40,7 +40,7 @@ const TRANSIENT_CLIENT_STATUSES = new Set([408, 425, 429]);
 export interface DownloadOptions {
   /** The caller's cancellation; its reason is rethrown as is. */
   signal?: AbortSignal;
-  /** Total body bytes received so far, called as chunks arrive (the activity heartbeats here). */
+  /** Total body bytes received so far, called as chunks arrive. */
   onProgress?: (bytes: number) => void;
   /** Accept header; defaults to the image formats we handle. */
   accept?: string;
