@@ -27,7 +27,7 @@ import { killMidStage } from './kill-mid-stage';
 import { concurrently, request, timed } from './load';
 import { cpuMs, loadAverage, memory, resetPeakRss } from './proc-stats';
 import { mb, ms, percentile, printTable, type Row } from './stats';
-import { refinementClient, WorkerProcess } from './temporal-stack';
+import { benchEnv, refinementClient, WorkerProcess } from './temporal-stack';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -74,18 +74,7 @@ async function main(): Promise<void> {
   const smallUrl = images.serve('/small.png', { body: await conceptPng(64) });
   const [server, bundle] = await Promise.all([DevServer.start(undefined, { metrics: true }), writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'))]);
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: `bench-${process.pid}`,
-    SQLITE_FILE: path.join(dir, 'refinery.sqlite'),
-    IMAGE_STORE_ROOT: path.join(dir, 'images'),
-    ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
-    WORKFLOW_BUNDLE_PATH: bundle,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  };
-  delete env.DATABASE_URL;
-  delete env.REFINERY_STAGE_POLICIES;
+  const env = benchEnv({ address: server.address, taskQueue: `bench-${process.pid}`, dir, bundle });
 
   if (ONLY.has('overhead')) rows.push(...(await overhead(env, server, images, smallUrl)));
   // Refinements held in the refine stage, with open provider calls.

@@ -14,6 +14,27 @@ import type { HoldPlan } from '../../test/support/worker-process';
 const ROOT = path.join(__dirname, '..', '..');
 
 /**
+ * The environment of the measured worker processes: `make start`'s embedded defaults (SQLite, the
+ * filesystem store under `dir`) on the given server and task queue, with one difference:
+ * ALLOW_PRIVATE_IMAGE_HOSTS, so the worker may fetch originals from the benchmark's loopback server.
+ */
+export function benchEnv({ address, taskQueue, dir, bundle }: { address: string; taskQueue: string; dir: string; bundle: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SQLITE_FILE: path.join(dir, 'refinery.sqlite'),
+    IMAGE_STORE_ROOT: path.join(dir, 'images'),
+    ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
+    WORKFLOW_BUNDLE_PATH: bundle,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  delete env.DATABASE_URL;
+  delete env.REFINERY_STAGE_POLICIES;
+  return env;
+}
+
+/**
  * Compiled JavaScript, as production runs it: the shipped worker from dist/ (rebuilt first if src/
  * changed), and the test harness's worker (the production worker plus a hold, to kill a worker at a
  * chosen stage) compiled the way the tests compile it.

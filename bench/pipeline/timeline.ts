@@ -19,7 +19,7 @@ import { DevServer } from '../../test/support/dev-server';
 import { ImageServer } from '../../test/support/image-server';
 import { conceptPng } from '../../test/support/images';
 import { cpuMs, loadAverage } from './proc-stats';
-import { refinementClient, WorkerProcess } from './temporal-stack';
+import { benchEnv, refinementClient, WorkerProcess } from './temporal-stack';
 
 const argv = process.argv.slice(2);
 const RUNS = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 30;
@@ -31,16 +31,7 @@ async function main(): Promise<void> {
   const images = await ImageServer.start();
   const url = images.serve('/small.png', { body: await conceptPng(64) });
   const [server, bundle] = await Promise.all([DevServer.start(), writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'))]);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: `timeline-${process.pid}`,
-    SQLITE_FILE: path.join(dir, 'refinery.sqlite'),
-    IMAGE_STORE_ROOT: path.join(dir, 'images'),
-    ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
-    WORKFLOW_BUNDLE_PATH: bundle,
-  };
-  delete env.DATABASE_URL;
+  const env = benchEnv({ address: server.address, taskQueue: `timeline-${process.pid}`, dir, bundle });
   const stack = await refinementClient(loadConfig(env));
   const worker = await WorkerProcess.start(env, path.join(dir, 'worker.log'));
   try {
