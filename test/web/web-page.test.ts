@@ -297,7 +297,9 @@ describe('web page', () => {
     expect(starts()).toBe(1);
     expect(await page.locator('#image').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#image').getAttribute('aria-describedby')).toContain('image-error');
-    expect(await page.evaluate(() => Boolean((globalThis as any).document.activeElement?.classList.contains('error-summary')))).toBe(true);
+    // Focus moves to the error summary once it has rendered (an effect after the render that shows the
+    // field error), so wait for it rather than read it at once; it fails if focus never gets there.
+    await page.waitForFunction(() => Boolean((globalThis as any).document.activeElement?.classList.contains('error-summary')), undefined, { timeout: 5_000 });
     expect(page.url()).toMatch(/#\/new$/);
     await expectAccessible(page);
     await screenshot(page, 'upload-refused');
