@@ -28,13 +28,21 @@ export function heartbeatIntervalMs(heartbeatTimeoutMs: number | undefined): num
 
 export class AttemptHeartbeat {
   private details: unknown;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
 
-  /** Starts beating; `stop()` must follow when the attempt ends, however it ends. */
+  /**
+   * Starts beating; `stop()` must follow when the attempt ends, however it ends. A local activity
+   * does not beat at all: it has no heartbeat, its workflow task is what the server watches.
+   */
   constructor(private readonly activity: Context) {
     // Each heartbeat replaces the recorded details: send the earlier attempt's on, until replaced.
     this.details = activity.info.heartbeatDetails;
-    this.timer = setInterval(() => this.send(), heartbeatIntervalMs(activity.info.heartbeatTimeoutMs));
+    if (!activity.info.isLocal) this.timer = setInterval(() => this.send(), heartbeatIntervalMs(activity.info.heartbeatTimeoutMs));
+  }
+
+  /** Tells the server now that the attempt is alive, so only a lost attempt waits out the timeout. */
+  now(): void {
+    this.send();
   }
 
   /** Records details that every later heartbeat carries, and sends them now: a retry resumes from them. */
@@ -48,6 +56,6 @@ export class AttemptHeartbeat {
   }
 
   private send(): void {
-    this.activity.heartbeat(this.details);
+    if (!this.activity.info.isLocal) this.activity.heartbeat(this.details);
   }
 }

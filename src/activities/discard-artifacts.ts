@@ -7,6 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import { AttemptHeartbeat } from './attempt-heartbeat';
 import { allPublishedKeys, stagingPrefix, uploadPrefix } from './blob-keys';
 
 export interface DiscardArtifactsInput {
@@ -26,21 +27,23 @@ export function createDiscardArtifacts(deps: DiscardDeps) {
     // The keys are derived from the ids, never taken from the input: cleanup touches this task's blobs only.
     const { imageStore } = deps;
     const activity = Context.current();
-    // A live attempt shows it at once, so only a lost one waits out the heartbeat timeout. (Runs
-    // that take cleanup as a local activity have no heartbeat: their workflow task is watched.)
-    const heartbeat = activity.info.isLocal ? () => undefined : () => activity.heartbeat();
-    heartbeat();
-    const published = allPublishedKeys(input.userId, input.taskId);
-    await imageStore.removePrefix(stagingPrefix(input.taskId));
+    // A live attempt shows it at once, so only a lost one waits out the heartbeat timeout.
+    const heartbeat = new AttemptHeartbeat(activity);
+    heartbeat.now();
     let removed = 0;
-    if (input.includePublished) {
-      removed = await imageStore.remove(published);
-      await imageStore.removePrefix(uploadPrefix(input.taskId));
-    } else {
-      // The image stays; a killed earlier attempt of its store stage may have left a partial write beside it.
-      await imageStore.removePartialWrites(published);
+    try {
+      const published = allPublishedKeys(input.userId, input.taskId);
+      await imageStore.removePrefix(stagingPrefix(input.taskId));
+      if (input.includePublished) {
+        removed = await imageStore.remove(published);
+        await imageStore.removePrefix(uploadPrefix(input.taskId));
+      } else {
+        // The image stays; a killed earlier attempt of its store stage may have left a partial write beside it.
+        await imageStore.removePartialWrites(published);
+      }
+    } finally {
+      heartbeat.stop();
     }
-    heartbeat();
     deps.logger.info({ taskId: input.taskId, attempt: activity.info.attempt, publishedRemoved: removed }, 'artifacts discarded');
     return { removed };
   };

@@ -40,8 +40,7 @@ export async function runStage<T>(
   const activity = Context.current();
   const { attempt, workflowExecution, isLocal } = activity.info;
   const log = deps.logger.child({ taskId, stage, attempt });
-  // A local activity has no heartbeat: its workflow task is what the server watches.
-  const heartbeat = isLocal ? undefined : new AttemptHeartbeat(activity);
+  const heartbeat = new AttemptHeartbeat(activity);
   // Not from a local activity: its report, a signal, would arrive while the workflow task that runs
   // it is still open, and if that task then ends the run, the server refuses the completion (a new
   // event came first) and the task is redone, stages included. Its failure reaches the workflow anyway.
@@ -52,7 +51,7 @@ export async function runStage<T>(
   log.info('stage started');
   const observed = observeStageAttempt(stage);
   try {
-    const keepDetails = (kept: unknown) => heartbeat?.keep(kept);
+    const keepDetails = (kept: unknown) => heartbeat.keep(kept);
     const earlierDetails = activity.info.heartbeatDetails;
     const result = await work({ log, signal: activity.cancellationSignal, earlierDetails, keepDetails });
     log.info('stage finished');
@@ -70,7 +69,7 @@ export async function runStage<T>(
     await report({ stage, attempt, failure: failure.message });
     throw failure;
   } finally {
-    heartbeat?.stop();
+    heartbeat.stop();
   }
 }
 

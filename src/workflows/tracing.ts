@@ -76,8 +76,9 @@ function whenTraced<K extends string>(methods: readonly K[], target: () => objec
   const entries = methods.map((name): [K, Method] => [
     name,
     (input, next) => {
-      const method = (target() as Record<K, Method | undefined> | undefined)?.[name];
-      return method ? method.call(target(), input, next) : next(input);
+      const interceptor = target() as Record<K, Method | undefined> | undefined;
+      const method = interceptor?.[name];
+      return method ? method.call(interceptor, input, next) : next(input);
     },
   ]);
   return Object.fromEntries(entries) as Record<K, Method>;
