@@ -22,6 +22,9 @@ describe('web page', () => {
   let png: Buffer;
   let webDir: string;
   let aliceTaskId: string;
+  // Every test file shares one PostgreSQL database: a user of this run only, so Alice's history holds
+  // just what this file started.
+  const alice = `alice-${process.pid}-${Date.now()}`;
   const opened: Recorded[] = [];
 
   beforeAll(async () => {
@@ -79,7 +82,7 @@ describe('web page', () => {
     await expectAccessible(page);
     await screenshot(page, 'sign-in');
 
-    await devLogin(tab, 'alice');
+    await devLogin(tab, alice);
     expect(await focusedHeading(page)).toBe('New refinement');
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('refinery.credential') as string | null)).toMatch(/^ey/);
     await fillRequest(tab, { name: 'fox.png', mimeType: 'image/png', buffer: png }, 'Make it warmer with more contrast');
@@ -113,7 +116,7 @@ describe('web page', () => {
     expect(await loadedWidth(original)).toBe(96);
     expect(await loadedWidth(refined)).toBe(96);
     expect(await original.getAttribute('src')).toMatch(new RegExp(`^${gateway.origin}/images/uploads/${aliceTaskId}/original\\?expires=`));
-    expect(await refined.getAttribute('src')).toMatch(new RegExp(`^${gateway.origin}/images/refined/alice/${aliceTaskId}\\.png\\?expires=`));
+    expect(await refined.getAttribute('src')).toMatch(new RegExp(`^${gateway.origin}/images/refined/${alice}/${aliceTaskId}\\.png\\?expires=`));
     // The refiner's notes name what it applied.
     await expect(page.locator('.notes li').count()).resolves.toBeGreaterThan(0);
     // The overlay slider works from the keyboard.
@@ -139,7 +142,7 @@ describe('web page', () => {
   test('cancel a slow refinement and see it cancelled', async () => {
     const tab = await open();
     const { page } = tab;
-    await devLogin(tab, 'alice');
+    await devLogin(tab, alice);
     await fillRequest(tab, { name: 'fox.png', mimeType: 'image/png', buffer: png }, 'Make it more autumn-themed');
     await page.getByRole('button', { name: 'Start refinement' }).click();
     await page.locator('[data-stage="refine"][data-state="running"]').waitFor({ timeout: STAGE_TIMEOUT });
