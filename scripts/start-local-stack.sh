@@ -30,10 +30,13 @@ if [ -n "${PAYLOAD_ENCRYPTION_KEYS:-}" ]; then
   export CODEC_AUTH_DISABLED="${CODEC_AUTH_DISABLED:-true}"
 fi
 
+# The server settings Refinery relies on, the production server's (deploy/temporal/dynamicconfig).
+flags="$(node scripts/dynamic-config-flags.js)"
+mapfile -t dynamic_config <<<"$flags"
 "$temporal" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" ${codec[@]+"${codec[@]}"} \
   --db-filename data/temporal.sqlite \
   --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL \
-  --dynamic-config-value system.enableActivityEagerExecution=true \
+  "${dynamic_config[@]}" \
   --search-attribute RefinementStage=Keyword --search-attribute UserId=Keyword \
   --log-level warn >data/temporal.log 2>&1 &
 pids+=($!)

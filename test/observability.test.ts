@@ -11,7 +11,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { TRACE_HEADER as OPENTELEMETRY_TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import { startTracing, type Tracing } from '../src/observability/tracing';
+import { TRACE_HEADER } from '../src/workflows/tracing';
 import { failureOf } from './support/expectations';
 import { eventually } from './support/expectations';
 import { FakeOpenAiImages } from './support/fake-openai-images';
@@ -290,6 +292,11 @@ test('a run started without a trace context records no workflow spans; its stage
   const inTheirTraces = receiver.spans.filter((s) => traces.has(s.traceId));
   expect(inTheirTraces.filter((s) => /^(RunWorkflow|StartActivity)/.test(s.name)).map((s) => s.name)).toEqual([]);
   expect(ofRun().filter((s) => s.name.startsWith('RunActivity')).every((s) => s.parentSpanId === '')).toBe(true);
+});
+
+test("the workflow looks for the trace context in the header OpenTelemetry's client interceptor writes", () => {
+  // The workflow names it itself so that an untraced run loads none of OpenTelemetry's modules.
+  expect(TRACE_HEADER).toBe(OPENTELEMETRY_TRACE_HEADER);
 });
 
 test('GATEWAY_METRICS_TOKEN: /metrics answers only the bearer of the token', async () => {

@@ -2,11 +2,13 @@
  * Where one refinement's time goes: its history as a timeline (each event's offset from the start,
  * as the server stamped it), beside the client's own view of start and result.
  *
- *   npx tsx bench/pipeline/timeline.ts [--runs 5]
+ *   npx tsx bench/pipeline/timeline.ts [--runs 5] [--server-latencies]
  *
  * Runs refinements one at a time on a dev server and worker started as the benchmark starts them,
  * prints the last one's events (warm-up, JIT, connections, sticky caches, is behind it) and the CPU
- * time each process spent per refinement over the runs after the first five.
+ * time each process spent per refinement over the runs after the first five. `--server-latencies`
+ * adds the server's own latency histograms over those runs (mean per observation, observations per
+ * refinement): which part of the server a hop waits in.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,10 +21,12 @@ import { DevServer } from '../../test/support/dev-server';
 import { ImageServer } from '../../test/support/image-server';
 import { conceptPng } from '../../test/support/images';
 import { cpuMs, loadAverage } from './proc-stats';
+import { latencyDeltas, latencySnapshot, type LatencySnapshot } from './server-latencies';
 import { benchEnv, refinementClient, WorkerProcess } from './temporal-stack';
 
 const argv = process.argv.slice(2);
 const RUNS = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 30;
+const SERVER_LATENCIES = argv.includes('--server-latencies');
 const WARM_UP = 5;
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-timeline-'));
   const images = await ImageServer.start();
   const url = images.serve('/small.png', { body: await conceptPng(64) });
-  const [server, bundle] = await Promise.all([DevServer.start(), writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'))]);
+  const [server, bundle] = await Promise.all([DevServer.start(undefined, { metrics: SERVER_LATENCIES }), writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'))]);
   const env = benchEnv({ address: server.address, taskQueue: `timeline-${process.pid}`, dir, bundle });
   const stack = await refinementClient(loadConfig(env));
   const worker = await WorkerProcess.start(env, path.join(dir, 'worker.log'));
@@ -39,8 +43,12 @@ async function main(): Promise<void> {
     let workflowId = '';
     let client = { start: 0, started: 0, result: 0 };
     let cpuBefore = { worker: 0, server: 0 };
+    let latenciesBefore: LatencySnapshot = new Map();
     for (let i = 0; i < RUNS; i++) {
-      if (i === WARM_UP) cpuBefore = { worker: cpuMs(worker.pid), server: cpuMs(server.pid!) };
+      if (i === WARM_UP) {
+        cpuBefore = { worker: cpuMs(worker.pid), server: cpuMs(server.pid!) };
+        if (SERVER_LATENCIES) latenciesBefore = await latencySnapshot(server);
+      }
       taskId = `timeline-${process.pid}-${i}`;
       const t0 = performance.now();
       const started = await stack.refinements.start({ taskId, userId: 'bench', originalImageUrl: url, refinementPrompt: 'Make it autumn', logoDescription: 'A fox', themeDescription: 'Autumn' });
@@ -49,6 +57,7 @@ async function main(): Promise<void> {
       client = { start: t0, started: t1, result: performance.now() };
       workflowId = started.workflowId;
     }
+    const latencies = SERVER_LATENCIES ? latencyDeltas(latenciesBefore, await latencySnapshot(server), RUNS - WARM_UP) : [];
     const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
     const events = history.events ?? [];
     const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + e.eventTime!.nanos! / 1e6;
@@ -67,6 +76,7 @@ async function main(): Promise<void> {
     const measured = RUNS - WARM_UP;
     const per = (now: number, then: number) => `${((now - then) / measured).toFixed(1)} ms`;
     console.log(`CPU per refinement (${measured} runs): worker ${per(cpuMs(worker.pid), cpuBefore.worker)}, dev server ${per(cpuMs(server.pid!), cpuBefore.server)}; load average ${loadAverage()}`);
+    if (latencies.length) console.log(`server latencies (mean, observations per refinement):\n${latencies.join('\n')}`);
     console.log(`client: start answered in ${(client.started - client.start).toFixed(1)} ms; result after ${total.toFixed(1)} ms; last event at ${(previous - first).toFixed(1)} ms`);
   } finally {
     await worker.kill('SIGTERM');

@@ -5,13 +5,12 @@
  * trace context (the gateway's tracing off, or a start from the CLI) has no trace to continue, so it
  * pays nothing. The choice is made from the start's headers, which are in the history: a replay
  * makes the same one. The interceptors issue no commands either way.
+ *
+ * OpenTelemetry's modules are loaded only for a traced run: the sandbox evaluates a workflow's
+ * modules once per run, and evaluating OpenTelemetry's SDK took about an eighth of the workflow
+ * thread's CPU per refinement even for runs that never trace (a CPU profile of the worker).
  */
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
+import type * as OpenTelemetryWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type {
   WorkflowInboundCallsInterceptor,
@@ -20,10 +19,13 @@ import type {
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 
+/** The start header OpenTelemetry's client interceptor writes the trace context to (its TRACE_HEADER). */
+export const TRACE_HEADER = '_tracer-data';
+
 interface OpenTelemetryInterceptors {
-  inbound: OpenTelemetryInboundInterceptor;
-  outbound: OpenTelemetryOutboundInterceptor;
-  internals: OpenTelemetryInternalsInterceptor;
+  inbound: OpenTelemetryWorkflow.OpenTelemetryInboundInterceptor;
+  outbound: OpenTelemetryWorkflow.OpenTelemetryOutboundInterceptor;
+  internals: OpenTelemetryWorkflow.OpenTelemetryInternalsInterceptor;
 }
 
 const INBOUND = ['handleSignal', 'handleUpdate', 'validateUpdate', 'handleQuery'] as const;
@@ -46,6 +48,9 @@ export function tracingInterceptors(): Required<Pick<WorkflowInterceptors, 'inbo
     ...(whenTraced(INBOUND, () => otel?.inbound) as WorkflowInboundCallsInterceptor),
     execute(input, next) {
       if (startedWithTraceContext(input.headers)) {
+        // Loaded for traced runs only (see above).
+        const { OpenTelemetryInboundInterceptor, OpenTelemetryOutboundInterceptor, OpenTelemetryInternalsInterceptor } =
+          require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof OpenTelemetryWorkflow;
         otel = {
           inbound: new OpenTelemetryInboundInterceptor(),
           outbound: new OpenTelemetryOutboundInterceptor(),

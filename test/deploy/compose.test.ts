@@ -111,6 +111,8 @@ test('the Temporal server is the version the native tests run, set up by the sam
   expect(serverConfig).not.toMatch(/password: (?!\{\{)/); // the password only from the environment
   const dynamic = parse(fs.readFileSync(path.join(configDir, 'dynamicconfig', 'compose.yaml'), 'utf8'));
   expect(dynamic['system.enableActivityEagerExecution']).toEqual([{ value: true }]);
+  // The same settings as the natively tested server's (and the dev server's, which takes them as flags).
+  expect(dynamic).toEqual(parse(fs.readFileSync(path.join(ROOT, 'deploy', 'temporal', 'dynamicconfig', 'production.yaml'), 'utf8')));
   expect(services.temporal.command!.join(' ')).toContain('--env compose');
 });
 

@@ -7,6 +7,8 @@ import { temporalCliPath } from './temporal-cli';
 import { freePort, waitForPort } from './ports';
 import type { TemporalTestServer } from './temporal-test-server';
 
+const { dynamicConfigFlags } = require('../../scripts/dynamic-config-flags') as { dynamicConfigFlags(): string[] };
+
 export const SEARCH_ATTRIBUTES = ['RefinementStage=Keyword', 'UserId=Keyword'];
 
 export interface WebUiOptions {
@@ -61,9 +63,9 @@ export class DevServer implements TemporalTestServer {
     args.push('--db-filename', this.dbFile, '--log-level', 'warn');
     if (this.metricsPort) args.push('--metrics-port', String(this.metricsPort));
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
-    // As `make start` runs it: an activity scheduled by a workflow task goes straight back to the
-    // worker that completed the task (the production server's dynamic config turns this on too).
-    args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+    // As `make start` runs it: the production server's dynamic config (eager activity dispatch, the
+    // history shard's task reads), as flags.
+    args.push(...dynamicConfigFlags());
     for (const attr of SEARCH_ATTRIBUTES) args.push('--search-attribute', attr);
     const log = fs.openSync(this.logFile, 'a');
     this.child = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log], detached: true });
