@@ -33,11 +33,14 @@ export type StagePolicyOverrides = Partial<Record<PolicyName, Partial<StagePolic
 
 export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
   // Untrusted hosts: a few quick retries, then give up; the download itself has its own deadline.
+  // A killed worker's attempt is retried after heartbeat timeout + first retry, and the workflow's
+  // next task waits out the dead worker's sticky queue (WORKER_STICKY_TIMEOUT_MS) too: 4 s + 0.5 s
+  // keeps a SIGKILL during the stage within 10 s of completion (bench/pipeline, kill section).
   download: {
     startToCloseTimeout: '90s',
     // A dead worker is noticed after this; a live attempt heartbeats on its own (src/activities/attempt-heartbeat.ts).
-    heartbeatTimeout: '5s',
-    initialInterval: '1s',
+    heartbeatTimeout: '4s',
+    initialInterval: '500ms',
     backoffCoefficient: 2,
     maximumInterval: '30s',
     maximumAttempts: 5,
@@ -68,11 +71,11 @@ export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
     maximumAttempts: 50,
   },
   // A regular activity between local ones: its heartbeat timeout is how long a dead worker goes
-  // unnoticed, so it is short (the stage takes milliseconds).
+  // unnoticed, so it is short (the stage takes milliseconds), and the first retry quick (as download's).
   storeConcept: {
     startToCloseTimeout: '30s',
-    heartbeatTimeout: '5s',
-    initialInterval: '1s',
+    heartbeatTimeout: '4s',
+    initialInterval: '500ms',
     backoffCoefficient: 2,
     maximumInterval: '30s',
     maximumAttempts: 50,
