@@ -51,9 +51,8 @@ export class FilesystemImageStore implements ImageStore {
   }
 
   async copy(from: string, to: string, options: PutOptions): Promise<StoredObject> {
-    const source = this.pathFor(from);
     try {
-      return await this.write(to, options, (temp) => fs.copyFile(source, temp.path));
+      return await this.putFile(to, this.pathFor(from), options);
     } catch (err) {
       if (isAbsent(err) && !(await this.exists(from))) throw new BlobNotFoundError(from);
       throw err;
