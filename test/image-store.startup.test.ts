@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from './support/ports';
-import { S3Server } from './support/s3-server';
 import { TestStack } from './support/stack';
+import { TcpProxy } from './support/tcp-proxy';
 import { WorkerHandle } from './support/worker-handle';
 
 let stack: TestStack;
@@ -65,21 +65,22 @@ test('gateway: a missing bucket stops it, naming S3_BUCKET', async () => {
 });
 
 test('worker: an unreachable store is waited for, each wait logged, and the worker starts once it answers', async () => {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...stack.env, S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'late-bucket' };
+  // A closed proxy in front of the suite's S3 server: connections are refused until it opens, and then
+  // they reach a store that is already serving with its bucket. (Starting a store on the worker's port
+  // instead left a window where the half-started store answered "no such bucket", which is fatal.)
+  const store = new URL(stack.env.S3_ENDPOINT!);
+  const proxy = await TcpProxy.closed({ host: store.hostname, port: Number(store.port) });
+  const env: NodeJS.ProcessEnv = { ...stack.env, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` };
   const starting = WorkerHandle.start(env, log('late'));
   starting.catch(() => undefined);
-  let server: S3Server | undefined;
   try {
     await waitForText(log('late'), /image store unreachable; waiting for it/, 2, 90_000);
-    // The same keys the worker already has, so the only thing that changes is that the store answers.
-    server = await S3Server.start({ s3Port: port, admin: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } });
-    await server.createBucket('late-bucket');
+    await proxy.open();
     const worker = await starting;
     expect(worker.running).toBe(true);
     await waitForText(log('late'), /image store reachable/, 1, 5_000);
     await worker.stop();
   } finally {
-    await server?.stop();
+    await proxy.close();
   }
 }, 240_000);

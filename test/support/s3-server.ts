@@ -42,12 +42,10 @@ export class S3Server {
     readonly logFile: string,
   ) {}
 
-  /** `s3Port`: serve S3 there (a test that points a process at the endpoint before the server exists). */
-  /** `admin`: keys for the admin identity (default: made here), e.g. the keys a process already uses. */
-  static async start(options: { timeoutMs?: number; s3Port?: number; admin?: S3Credentials } = {}): Promise<S3Server> {
+  static async start(options: { timeoutMs?: number } = {}): Promise<S3Server> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-s3-'));
     const keys = (): S3Credentials => ({ accessKeyId: `AK${randomBytes(9).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('base64url') });
-    const admin = options.admin ?? keys();
+    const admin = keys();
     const reader = keys();
     const identities = {
       identities: [
@@ -58,8 +56,7 @@ export class S3Server {
     const configFile = path.join(dir, 's3-identities.json');
     fs.writeFileSync(configFile, JSON.stringify(identities));
     fs.mkdirSync(path.join(dir, 'data'));
-    const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, picked, s3Grpc] = await Promise.all(Array.from({ length: 8 }, port));
-    const s3 = options.s3Port ?? picked;
+    const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc] = await Promise.all(Array.from({ length: 8 }, port));
     const logFile = path.join(dir, 'weed.log');
     const log = fs.openSync(logFile, 'a');
     const child = spawn(

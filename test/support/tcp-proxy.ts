@@ -1,7 +1,7 @@
 /**
- * A TCP proxy on loopback in front of a real server (PostgreSQL here): `close()` makes the service
+ * A TCP proxy on loopback in front of a real server (PostgreSQL, an S3 store): `close()` makes the service
  * look down (nothing listens on the port, open connections are cut), `open()` brings it back on the
- * same port. Lets a test start a process against a database that is down, then bring it up.
+ * same port. Lets a test start a process against a service that is down, then bring it up.
  */
 import net from 'node:net';
 import { freePort } from './ports';
