@@ -6,10 +6,12 @@ export function percentile(values: number[], p: number): number {
 
 export type Row = [figure: string, direct: string, temporal: string, note?: string];
 
-export function printTable(rows: Row[]): void {
-  const header: Row = ['figure', 'B0 (direct)', 'through Temporal', 'note'];
-  const all = [header, ...rows].map((r) => [r[0], r[1], r[2], r[3] ?? '']);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => r[i]!.length)));
+const PIPELINE_HEADER = ['figure', 'B0 (direct)', 'through Temporal', 'note'];
+
+/** `header`: the columns (the pipeline benchmark's by default); a row may leave its last cells out. */
+export function printTable(rows: readonly (string | undefined)[][], header: string[] = PIPELINE_HEADER): void {
+  const all = [header, ...rows].map((r) => header.map((_, i) => r[i] ?? ''));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(all[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
