@@ -52,12 +52,14 @@ export class WorkerProcess {
 
   static async start(env: NodeJS.ProcessEnv, logFile: string, hold?: HoldPlan): Promise<WorkerProcess> {
     entries ??= compiledWorkers();
-    const entry = hold ? entries.holding : entries.main;
-    const ready = hold ? 'worker ready' : '"worker started"';
-    const child = spawn(process.execPath, [entry], {
-      env: { ...env, ...(hold ? { TEST_HOLD: JSON.stringify(hold) } : {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return hold
+      ? WorkerProcess.spawn([entries.holding], { ...env, TEST_HOLD: JSON.stringify(hold) }, logFile, 'worker ready')
+      : WorkerProcess.spawn([entries.main], env, logFile, '"worker started"');
+  }
+
+  /** Any worker process: `node <args>`, ready once its stdout says `ready`; its output goes to `logFile`. */
+  static async spawn(args: string[], env: NodeJS.ProcessEnv, logFile: string, ready: string): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = fs.createWriteStream(logFile, { flags: 'a' });
     child.stderr!.pipe(log);
     await new Promise<void>((resolve, reject) => {

@@ -8,7 +8,6 @@
  *
  * Per shape: latency one at a time, throughput and CPU per run (server and worker process) at 32 in flight.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,39 +51,26 @@ async function measure(run: () => Promise<unknown>, serverPid: number, workerPid
   ];
 }
 
-async function startFloorWorker(address: string, taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker.ts')], {
-    env: { ...process.env, TEMPORAL_ADDRESS: address, TASK_QUEUE: taskQueue },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('floor worker ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`floor worker exited with ${code}`)));
-  });
-  return child;
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 async function main(): Promise<void> {
   console.log(`load average before: ${loadAverage()} (${os.cpus().length} cores)`);
   const server = await DevServer.start();
   const rows: string[][] = [];
 
   const taskQueue = `floor-${process.pid}`;
-  const floorWorker = await startFloorWorker(server.address, taskQueue);
+  const floorWorker = await WorkerProcess.spawn(
+    ['--import', 'tsx', path.join(__dirname, 'worker.ts')],
+    { ...process.env, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue },
+    path.join(dir, 'floor-worker.log'),
+    'floor worker ready',
+  );
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   let runs = 0;
   for (const [shape, what] of SHAPES) {
     const run = () => client.workflow.execute(shape, { taskQueue, workflowId: `${shape}-${++runs}` });
-    rows.push([shape, what, ...(await measure(run, server.pid!, floorWorker.pid!))]);
+    rows.push([shape, what, ...(await measure(run, server.pid!, floorWorker.pid))]);
   }
-  await stopProcess(floorWorker);
+  await floorWorker.kill();
   await connection.close();
 
   // The real refinement on the same server: the shipped worker, local refiner, SQLite, filesystem store.
