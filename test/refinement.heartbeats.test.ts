@@ -1,6 +1,6 @@
 /**
  * One heartbeat per attempt: an attempt waiting on a slow provider call stays alive past several
- * heartbeat timeouts, while its calls into the SDK stay at about three per heartbeat timeout
+ * heartbeat timeouts, while its calls into the SDK stay at about two per heartbeat timeout
  * (src/activities/attempt-heartbeat.ts), counted by the test worker at the context's heartbeat
  * function. The provider call had a timer of its own before, every second, beside the stage's.
  */
@@ -33,7 +33,7 @@ afterAll(async () => {
   await images?.close();
 });
 
-test('a provider call longer than three heartbeat timeouts: one attempt, about three SDK heartbeats per timeout', async () => {
+test('a provider call longer than three heartbeat timeouts: one attempt, about two SDK heartbeats per timeout', async () => {
   const taskId = `heartbeats-${Date.now()}`;
   const originalImageUrl = images.serve(`/${taskId}.png`, { body: original });
   fake.willAnswer({ kind: 'slow', ms: CALL_MS });
