@@ -18,7 +18,8 @@ import type { Context } from '@temporalio/activity';
 /**
  * Calls into the SDK per heartbeat timeout; the SDK's throttle needs one per 0.8 x timeout. Two, not
  * three: with 1,000 open provider calls the worker's CPU went from 5.8 / 4.4 / 6.5 % to 4.8 / 3.9 /
- * 5.2 % of a core in three alternating pairs (bench/pipeline `held`), the server's heartbeats unchanged.
+ * 5.2 % of a core in three alternating pairs (held as bench/pipeline's `held` section holds them, 40 s
+ * windows), the server's heartbeats unchanged.
  */
 export const HEARTBEATS_PER_TIMEOUT = 2;
 /** Without a heartbeat timeout the SDK throttles to 30 s; heartbeats then only fetch cancels. */
