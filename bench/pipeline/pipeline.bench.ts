@@ -26,7 +26,7 @@ import { heldInRefine } from './held-in-refine';
 import { killMidStage } from './kill-mid-stage';
 import { concurrently, request, timed } from './load';
 import { cpuMs, loadAverage, memory, resetPeakRss } from './proc-stats';
-import { mb, ms, percentile, printTable, type Row } from './stats';
+import { LATENCY_RUNS, latencySummary, mb, ms, percentile, printTable, type Row } from './stats';
 import { benchEnv, refinementClient, WorkerProcess } from './temporal-stack';
 
 const argv = process.argv.slice(2);
@@ -36,8 +36,7 @@ const REFINE_HEARTBEAT = option('--refine-heartbeat');
 const SECTIONS = ['overhead', 'held', 'kill'] as const;
 type Section = (typeof SECTIONS)[number];
 const ONLY = sections(option('--only'));
-// 200: the p99 is then the third slowest run, not the slowest (which it is below 100 runs).
-const N_SMALL = QUICK ? 15 : 200;
+const N_SMALL = QUICK ? 15 : LATENCY_RUNS;
 const N_LARGE = QUICK ? 3 : 7;
 const N_THROUGHPUT = QUICK ? 64 : 320;
 const IN_FLIGHT = 32;
@@ -155,8 +154,8 @@ async function overhead(env: NodeJS.ProcessEnv, server: DevServer, images: Image
   const d50 = percentile(directSmall, 50);
   const t50 = percentile(temporalSmall, 50);
   return [
-    [`latency p50 / p99 (max), one at a time, 64x64 (n=${N_SMALL})`, `${ms(d50)} / ${ms(percentile(directSmall, 99))} (${ms(Math.max(...directSmall))})`,
-      `${ms(t50)} / ${ms(percentile(temporalSmall, 99))} (${ms(Math.max(...temporalSmall))})`, `overhead p50 +${ms(t50 - d50)}, p99 +${ms(percentile(temporalSmall, 99) - percentile(directSmall, 99))}`],
+    [`latency p50 / p99 (max), one at a time, 64x64 (n=${N_SMALL})`, latencySummary(directSmall), latencySummary(temporalSmall),
+      `overhead p50 +${ms(t50 - d50)}, p99 +${ms(percentile(temporalSmall, 99) - percentile(directSmall, 99))}`],
     [`latency p50, 5 MB image (n=${N_LARGE})`, ms(percentile(directLarge, 50)), ms(percentile(temporalLarge, 50)), `+${ms(percentile(temporalLarge, 50) - percentile(directLarge, 50))}`],
     [`throughput at ${IN_FLIGHT} in flight (${N_THROUGHPUT} refinements)`, `${((N_THROUGHPUT / directWall) * 1000).toFixed(1)} /s`, `${((N_THROUGHPUT / temporalWall) * 1000).toFixed(1)} /s`],
     ['CPU per refinement, all processes', ms(directCpuPer), ms(serverCpuPer + workerCpuPer), `dev server ${ms(serverCpuPer)}, worker ${ms(workerCpuPer)}; B0 includes the image server, Temporal excludes the client`],

@@ -4,6 +4,17 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/**
+ * One-at-a-time runs per latency figure. With a nearest-rank p99, 100 runs or fewer make the p99 the
+ * slowest run; at 200 it is the third slowest, and the slowest is printed beside it.
+ */
+export const LATENCY_RUNS = 200;
+
+/** `p50 / p99 (max)` of one-at-a-time latencies. */
+export function latencySummary(values: number[]): string {
+  return `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))} (${ms(Math.max(...values))})`;
+}
+
 export type Row = [figure: string, direct: string, temporal: string, note?: string];
 
 const PIPELINE_HEADER = ['figure', 'B0 (direct)', 'through Temporal', 'note'];

@@ -19,11 +19,11 @@ import { ImageServer } from '../../test/support/image-server';
 import { conceptPng } from '../../test/support/images';
 import { concurrently, request, timed } from '../pipeline/load';
 import { cpuMs, loadAverage } from '../pipeline/proc-stats';
-import { ms, percentile, printTable } from '../pipeline/stats';
+import { LATENCY_RUNS, latencySummary, ms, printTable } from '../pipeline/stats';
 import { benchEnv, refinementClient, WorkerProcess } from '../pipeline/temporal-stack';
 
 const QUICK = process.argv.includes('--quick');
-const N_LATENCY = QUICK ? 15 : 50;
+const N_LATENCY = QUICK ? 15 : LATENCY_RUNS;
 const N_THROUGHPUT = QUICK ? 64 : 320;
 const IN_FLIGHT = 32;
 const SHAPES = [
@@ -45,7 +45,7 @@ async function measure(run: () => Promise<unknown>, serverPid: number, workerPid
   const server = (cpuMs(serverPid) - before.server) / N_THROUGHPUT;
   const worker = (cpuMs(workerPid) - before.worker) / N_THROUGHPUT;
   return [
-    `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`,
+    latencySummary(latencies),
     `${((N_THROUGHPUT * 1000) / wall).toFixed(1)} /s`,
     `${ms(server + worker)} (server ${ms(server)}, worker ${ms(worker)})`,
   ];
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   await server.stop();
 
   console.log();
-  printTable(rows, ['workflow', 'what a run is', 'latency p50 / p99, one at a time', `throughput, ${IN_FLIGHT} in flight`, 'CPU per run']);
+  printTable(rows, ['workflow', 'what a run is', 'latency p50 / p99 (max), one at a time', `throughput, ${IN_FLIGHT} in flight`, 'CPU per run']);
   console.log(`\nload average after: ${loadAverage()}`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
