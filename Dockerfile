@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the worker and the gateway; the command picks the role:
 #   worker:  node dist/worker/main.js           (the default)
-#   gateway: node dist/client/gateway/main.js
+#   gateway: node dist/gateway/main.js
 # The admin CLI is on PATH: `docker compose exec gateway refinery api-key create --user svc-1`.
 # Node: the major the tests run on (scripts/ensure-node.sh); pin a digest when you publish.
 ARG NODE_IMAGE=node:24-bookworm-slim

@@ -6,8 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { inspectImage } from '../src/adapters/http/image-inspection';
-import { noisyPng } from '../test/support/images';
+import { inspectImage } from '../src/adapters/images/image-inspection';
+import { noisyPng } from '../test/harness/images';
 
 const RUNS = 7;
 const MAX_PIXELS = 100_000_000;

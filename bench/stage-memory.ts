@@ -22,8 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
 import type { RefinementInput } from '../src/workflows/types';
-import { ImageServer } from '../test/support/image-server';
-import { conceptPng, noisyPng } from '../test/support/images';
+import { ImageServer } from '../test/harness/image-server';
+import { conceptPng, noisyPng } from '../test/harness/images';
 import { DirectPipeline, type StageName, type StageRunner } from './pipeline/direct';
 import { loadAverage, memory, resetPeakRss } from './pipeline/proc-stats';
 

@@ -15,7 +15,7 @@ function role() {
     } catch {
       continue; // the process ended meanwhile
     }
-    if (cmdline.includes('client/gateway/main.js')) return { route: '/healthz', port: process.env.GATEWAY_PORT || '8080' };
+    if (cmdline.includes('gateway/main.js')) return { route: '/healthz', port: process.env.GATEWAY_PORT || '8080' };
     if (cmdline.includes('worker/main.js')) return { route: '/livez', port: process.env.WORKER_HEALTH_PORT };
   }
   return undefined;

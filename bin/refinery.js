@@ -7,7 +7,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 
 const root = path.join(__dirname, '..');
-const cli = path.join(root, 'dist', 'client', 'cli.js');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
 if (fs.existsSync(path.join(root, 'src'))) {
   const { buildState } = require('../scripts/build-state');
   const state = buildState();

@@ -52,7 +52,7 @@ node scripts/build.js --if-stale
 
 node dist/worker/main.js &
 pids+=($!)
-node dist/client/gateway/main.js &
+node dist/gateway/main.js &
 pids+=($!)
 
 [ ${#codec[@]} -gt 0 ] && echo "Payloads are encrypted; the Web UI decodes them through ${codec[1]}"

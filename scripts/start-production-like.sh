@@ -128,7 +128,7 @@ for n in 1 2; do
     node "$root/dist/worker/main.js") >"$state/worker-$n.log" 2>&1 &
   pids+=($!)
 done
-env "${services[@]}" ${passthrough[@]+"${passthrough[@]}"} node dist/client/gateway/main.js >"$state/gateway.log" 2>&1 &
+env "${services[@]}" ${passthrough[@]+"${passthrough[@]}"} node dist/gateway/main.js >"$state/gateway.log" 2>&1 &
 pids+=($!)
 wait_for "worker 1" curl -fsS "http://127.0.0.1:8091/readyz"
 wait_for "worker 2" curl -fsS "http://127.0.0.1:8092/readyz"

@@ -1,4 +1,4 @@
-/** Builds the web page into dist/web, which the gateway serves at `/` (src/client/gateway/routes/web.ts). */
+/** Builds the web page into dist/web, which the gateway serves at `/` (src/gateway/routes/web.ts). */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';

@@ -3,7 +3,7 @@
  * of refinements: where inside the server a hop's time goes (history's task queues, matching, the
  * frontend's handlers), as mean milliseconds per observation over that stretch.
  */
-import type { DevServer } from '../../test/support/dev-server';
+import type { DevServer } from '../../test/harness/dev-server';
 
 /** Sum and count of every latency histogram series, by its name and labels. */
 export type LatencySnapshot = Map<string, { sum: number; count: number }>;

@@ -2,7 +2,7 @@
  * The dev server's own request counters (its Prometheus `/metrics`): how many heartbeats it recorded
  * is a count, which CPU contention on a shared machine does not blur the way CPU time is blurred.
  */
-import type { DevServer } from '../../test/support/dev-server';
+import type { DevServer } from '../../test/harness/dev-server';
 
 /** RecordActivityTaskHeartbeat requests the server's frontend has answered since it started. */
 export async function recordedHeartbeats(server: DevServer): Promise<number> {

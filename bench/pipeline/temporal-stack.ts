@@ -8,8 +8,8 @@ import type { Client } from '@temporalio/client';
 import { RefinementClient } from '../../src/client/refinements';
 import type { Config } from '../../src/config';
 import { connectTemporalClient } from '../../src/temporal/connection';
-import { compileForWorkers, workerEntry } from '../../test/support/compiled-workers';
-import type { HoldPlan } from '../../test/support/worker-process';
+import { compileForWorkers, workerEntry } from '../../test/harness/compiled-workers';
+import type { HoldPlan } from '../../test/harness/worker-process';
 
 const ROOT = path.join(__dirname, '..', '..');
 

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { ConceptStore } from '../adapters/concept-store/concept-store';
 import type { DownloadLimits } from '../adapters/http/download-limits';
-import { inspectImage } from '../adapters/http/image-inspection';
+import { inspectImage } from '../adapters/images/image-inspection';
 import { safeDownloadToFile } from '../adapters/http/safe-download';
 import { BlobNotFoundError, type ImageStore } from '../adapters/image-store/image-store';
 import type { ImageRef } from '../workflows/types';

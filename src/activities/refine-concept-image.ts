@@ -9,7 +9,7 @@ import type { ConceptService } from '../adapters/concept-service/concept-service
 import type { RefineResult } from '../adapters/concept-service/concept-service';
 import { inspectProviderImage } from '../adapters/concept-service/provider-http';
 import type { DownloadLimits } from '../adapters/http/download-limits';
-import type { ImageFile } from '../adapters/http/image-inspection';
+import type { ImageFile } from '../adapters/images/image-inspection';
 import { safeDownloadToFile } from '../adapters/http/safe-download';
 import type { ImageStore } from '../adapters/image-store/image-store';
 import { InvalidProviderResponseError, ProviderUnavailableError, RefineryError, withOperatorDetail } from '../errors';

@@ -1,7 +1,7 @@
 /** Worker process entry point: `npm run worker`. Stops gracefully on SIGINT/SIGTERM. */
 import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import { loadConfig } from '../config';
-import { createLogger } from '../logging';
+import { createLogger } from '../observability/logging';
 import { exitOnStartupError } from '../observability/startup-errors';
 import { createRefineryWorker } from './create-worker';
 import { installWorkerTelemetry } from './telemetry';

@@ -6,7 +6,7 @@
 import { Runtime, type TelemetryOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { temporalLogger } from '../logging';
+import { temporalLogger } from '../observability/logging';
 import { freeLoopbackPort } from '../runtime/free-port';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../observability/metrics-endpoint';
 import { collectProcessMetrics } from '../observability/metrics';

@@ -1,7 +1,7 @@
 /**
  * Timeouts and retry policy of each stage. Pure data: the workflow imports it, so no I/O and no
  * libraries here. Operators override any field through REFINERY_STAGE_POLICIES (validated in
- * src/config.ts); the starter passes the overrides in the workflow input, so a run keeps the policy it
+ * src/config/); the starter passes the overrides in the workflow input, so a run keeps the policy it
  * started with even if the configuration changes while it runs.
  */
 import type { Duration } from '@temporalio/common';

@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml (issue 8), checked without a container engine: Debian's docker-compose parses
  * and validates it (`config`; CI installs the package, see .ci/run), and the stack must agree with
- * the native topology the other tests run: the variables src/config.ts reads, the Temporal version
+ * the native topology the other tests run: the variables src/config/ reads, the Temporal version
  * scripts/ensure-temporal-server.sh builds, the same schema step, eager activity dispatch on, and
  * nothing published but the gateway (and the Web UI on loopback).
  */
@@ -17,7 +17,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 /** The secrets the file requires from the environment (.env.example lists them). */
 const REQUIRED = { POSTGRES_PASSWORD: 'pg-secret', S3_ACCESS_KEY_ID: 's3-id', S3_SECRET_ACCESS_KEY: 's3-secret', JWT_SECRET: 'jwt-secret', URL_SIGNING_SECRET: 'url-secret', WEBHOOK_SECRET_KEY: 'webhook-key' };
-/** Read by the AWS SDK's default credential chain, not by src/config.ts. */
+/** Read by the AWS SDK's default credential chain, not by src/config/. */
 const READ_BY_LIBRARIES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 
 interface Service {

@@ -2,8 +2,8 @@
  * Limits against one client exhausting the gateway (issue 9, items 12 and 13): a per-address limit
  * in front of authentication, and event streams capped per user and sharing one poll per refinement.
  */
-import { TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
 
 describe('per-address limit before authentication', () => {
   let stack: TestStack;

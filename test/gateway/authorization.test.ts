@@ -1,8 +1,8 @@
 /** Who may do what: 401 without valid credentials; another user's refinement is a 404 and stays untouched. */
-import { ImageServer } from '../support/image-server';
-import { conceptPng } from '../support/images';
-import { TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
+import { ImageServer } from '../harness/image-server';
+import { conceptPng } from '../harness/images';
+import { TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
 
 describe('gateway authorization', () => {
   let stack: TestStack;

@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { TestGateway } from '../support/gateway';
-import { conceptPng } from '../support/images';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { conceptPng } from '../harness/images';
+import { TestStack } from '../harness/stack';
 
 const run = promisify(execFile);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'refinery.js');

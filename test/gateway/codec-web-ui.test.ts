@@ -5,14 +5,14 @@
  * with /codec demanding an operator credential the UI does not have.
  */
 import { randomBytes } from 'node:crypto';
-import { renderedDom } from '../support/browser';
-import { DevServer } from '../support/dev-server';
-import { TestGateway } from '../support/gateway';
-import { ImageServer } from '../support/image-server';
-import { conceptPng } from '../support/images';
-import { freePort } from '../support/ports';
-import { fetchRawHistory } from '../support/raw-history';
-import { TestStack } from '../support/stack';
+import { renderedDom } from '../harness/browser';
+import { DevServer } from '../harness/dev-server';
+import { TestGateway } from '../harness/gateway';
+import { ImageServer } from '../harness/image-server';
+import { conceptPng } from '../harness/images';
+import { freePort } from '../harness/ports';
+import { fetchRawHistory } from '../harness/raw-history';
+import { TestStack } from '../harness/stack';
 
 let server: DevServer;
 let stack: TestStack;

@@ -8,16 +8,16 @@ import { Client } from '@temporalio/client';
 import knex from 'knex';
 import { createImageStore } from '../../src/adapters/image-store';
 import { openWebhookStore } from '../../src/adapters/webhook-store/knex-webhook-store';
-import { buildGateway } from '../../src/client/gateway/app';
-import { openGatewayDatabase } from '../../src/client/gateway/database';
-import { mintDevToken } from '../../src/client/gateway/dev-token';
-import { OWNERSHIP_TABLE } from '../../src/client/gateway/migrations';
+import { buildGateway } from '../../src/gateway/app';
+import { openGatewayDatabase } from '../../src/gateway/database';
+import { mintDevToken } from '../../src/gateway/dev-token';
+import { OWNERSHIP_TABLE } from '../../src/gateway/migrations';
 import { RefinementClient } from '../../src/client/refinements';
 import { loadConfig } from '../../src/config';
-import { conceptPng } from '../support/images';
-import { TestGateway } from '../support/gateway';
-import { freePort } from '../support/ports';
-import { TestStack } from '../support/stack';
+import { conceptPng } from '../harness/images';
+import { TestGateway } from '../harness/gateway';
+import { freePort } from '../harness/ports';
+import { TestStack } from '../harness/stack';
 
 const good = {
   originalImageUrl: 'https://example.com/fox.png',

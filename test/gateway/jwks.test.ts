@@ -5,8 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
 
 const ISSUER = 'https://project.supabase.test/auth/v1';
 const AUDIENCE = 'authenticated';

@@ -1,8 +1,8 @@
 /** Per-user rate limit and the cap on running refinements: both 429 with Retry-After. */
-import { ImageServer } from '../support/image-server';
-import { conceptPng } from '../support/images';
-import { TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
+import { ImageServer } from '../harness/image-server';
+import { conceptPng } from '../harness/images';
+import { TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
 
 describe('gateway limits', () => {
   let stack: TestStack;

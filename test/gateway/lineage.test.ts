@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
-import { TestGateway } from '../support/gateway';
-import { ImageServer } from '../support/image-server';
-import { conceptPng } from '../support/images';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { ImageServer } from '../harness/image-server';
+import { conceptPng } from '../harness/images';
+import { TestStack } from '../harness/stack';
 
 const run = promisify(execFile);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'refinery.js');

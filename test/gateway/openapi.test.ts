@@ -1,6 +1,6 @@
 /** The OpenAPI document is well formed and lists every route the gateway serves. */
-import { TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
 
 const ROUTES = [
   ['post', '/v1/refinements'],

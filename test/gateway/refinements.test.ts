@@ -1,10 +1,10 @@
 /** The gateway end to end over HTTP: real Temporal server (dev, and production on PostgreSQL), worker process, PostgreSQL. */
 import sharp from 'sharp';
-import { ImageServer } from '../support/image-server';
-import { conceptPng } from '../support/images';
-import { readEvents, TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
-import { temporalServers } from '../support/temporal-test-server';
+import { ImageServer } from '../harness/image-server';
+import { conceptPng } from '../harness/images';
+import { readEvents, TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
+import { temporalServers } from '../harness/temporal-test-server';
 
 const request = (originalImageUrl: string) => ({
   originalImageUrl,

@@ -3,8 +3,8 @@
  * cap at 5 admit exactly 5, across two gateway instances sharing only the database, on PostgreSQL
  * and on SQLite. No worker runs, so the admitted refinements stay running for the whole test.
  */
-import { TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
 
 describe.each(['postgres', 'sqlite'] as const)('running cap on %s', (database) => {
   let stack: TestStack;

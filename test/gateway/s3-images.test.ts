@@ -4,9 +4,9 @@
  * presigned URL that SeaweedFS itself serves and that expires no later than the signed link.
  */
 import { loadConfig } from '../../src/config';
-import { TestGateway } from '../support/gateway';
-import { conceptPng } from '../support/images';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { conceptPng } from '../harness/images';
+import { TestStack } from '../harness/stack';
 
 describe('gateway images from the S3 store', () => {
   let stack: TestStack;

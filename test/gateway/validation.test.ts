@@ -1,6 +1,6 @@
 /** Table-driven: bad requests answer with their status and a problem+json body naming each bad field. */
-import { TestGateway } from '../support/gateway';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { TestStack } from '../harness/stack';
 
 const good = {
   originalImageUrl: 'https://example.com/fox.png',

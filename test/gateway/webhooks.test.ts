@@ -6,12 +6,12 @@
  */
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { TestGateway } from '../support/gateway';
-import { ImageServer } from '../support/image-server';
-import { conceptPng } from '../support/images';
-import { TestStack } from '../support/stack';
-import { WebhookReceiver } from '../support/webhook-receiver';
-import { recordHistory } from '../support/histories';
+import { TestGateway } from '../harness/gateway';
+import { ImageServer } from '../harness/image-server';
+import { conceptPng } from '../harness/images';
+import { TestStack } from '../harness/stack';
+import { WebhookReceiver } from '../harness/webhook-receiver';
+import { recordHistory } from '../harness/histories';
 
 const WEBHOOK_ENV = {
   ALLOW_PRIVATE_WEBHOOK_HOSTS: 'true',

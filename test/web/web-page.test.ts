@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
-import { TestGateway } from '../support/gateway';
-import { conceptPng } from '../support/images';
-import { TestStack } from '../support/stack';
+import { TestGateway } from '../harness/gateway';
+import { conceptPng } from '../harness/images';
+import { TestStack } from '../harness/stack';
 import { accessibilityViolations, buildPage, launchChromium, openPage, screenshot, type Recorded } from './browser';
 
 const HOLD_MS = 10_000;

@@ -19,7 +19,7 @@ import {
   withOperatorDetail,
 } from '../../errors';
 import { observeProviderCall } from '../../observability/metrics';
-import { inspectImage, type ImageFile, type InspectedImage } from '../http/image-inspection';
+import { inspectImage, type ImageFile, type InspectedImage } from '../images/image-inspection';
 import { parseRetryAfter } from '../http/safe-download';
 import type { RefineRequest } from './concept-service';
 

@@ -1,0 +1,45 @@
+/** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
+import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
+import { openAdapters } from '../adapters';
+import { waitForImageStore } from '../adapters/image-store';
+import { loadGatewayConfig } from '../config';
+import { createLogger } from '../observability/logging';
+import { exitOnStartupError } from '../observability/startup-errors';
+import { startTracing } from '../observability/tracing';
+import { connectTemporalClient } from '../temporal/connection';
+import { RefinementClient } from '../client/refinements';
+import { buildGateway } from './app';
+import { openGatewayDatabase } from './database';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = createLogger(config.logLevel, { component: 'gateway' });
+  // Before the Temporal client exists, so its start calls carry the request's trace context.
+  const tracing = startTracing(config.observability, 'refinery-gateway');
+  const temporal = await connectTemporalClient(config);
+  const adapters = await openAdapters(config, logger);
+  // A wrong store setting stops the gateway here, naming it; an unreachable store is waited for.
+  await waitForImageStore(adapters.imageStore, logger);
+  const db = await openGatewayDatabase(config.database);
+  const refinements = new RefinementClient(temporal, {
+    taskQueue: config.temporal.taskQueue,
+    stagePolicies: config.stagePolicies,
+    webhookPolicy: config.webhooks.retry,
+  });
+  const app = await buildGateway({ config, temporal, refinements, imageStore: adapters.imageStore, conceptStore: adapters.conceptStore, webhookStore: adapters.webhookStore, db, logger });
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'gateway stopping');
+    await app.close();
+    await Promise.all([db.destroy(), adapters.close(), temporal.connection.close()]);
+    await tracing.shutdown();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.gateway.port, host: config.gateway.host });
+  logger.info({ port: config.gateway.port, host: config.gateway.host, docs: '/docs' }, 'gateway listening');
+}
+
+main().catch(exitOnStartupError('gateway'));

@@ -1,0 +1,148 @@
+/**
+ * The web page for people (web/, built by Vite into WEB_DIST_DIR) and the two small public routes it
+ * needs besides the API: the limits its form checks before uploading, and the development login that
+ * exists only while the gateway runs with the public local-development JWT secret. Also the
+ * Content-Security-Policy: the page's own (nothing but this origin, plus blob: previews and the signed
+ * image links' origin), and the looser one Swagger UI at /docs needs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { z } from 'zod';
+import { DEV_JWT_SECRET, type Config } from '../../config';
+import { LIMITS } from '../../workflows/input-validation';
+import type { ZodApp } from '../context';
+import { mintDevToken } from '../dev-token';
+import { notFound, validationProblem } from '../problems';
+import { ID_PATTERN, problem } from '../schemas';
+
+/** The formats the gateway accepts as uploads (judged from the bytes by inspectImage). */
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+const DEV_TOKEN_TTL_SECONDS = 8 * 3600;
+
+/** helmet directives for every answer: the web page's needs, exactly. */
+export function pageContentSecurityPolicy(config: Config): Record<string, string[]> {
+  const imageOrigin = new URL(config.imageStore.publicBaseUrl).origin;
+  return {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    // blob: previews a chosen file before it is uploaded; signed image links may live on another origin.
+    imgSrc: ["'self'", 'blob:', imageOrigin],
+    // fetch() of the API and of its event stream.
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    manifestSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    objectSrc: ["'none'"],
+  };
+}
+
+/** Swagger UI styles itself inline and draws its icons as data: images. */
+const DOCS_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+export const limitsView = z.object({
+  uploadMaxBytes: z.number().int(),
+  imageTypes: z.array(z.string()),
+  maxPixels: z.number().int(),
+  urlLength: z.number().int(),
+  promptLength: z.number().int(),
+  descriptionLength: z.number().int(),
+  aspectLength: z.number().int(),
+  preserveAspects: z.number().int(),
+});
+
+/** Call after helmet and before Swagger UI: replaces the page's policy on /docs only. */
+export function useDocsContentSecurityPolicy(app: ZodApp): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/docs' || request.url.startsWith('/docs/')) reply.header('content-security-policy', DOCS_CSP);
+  });
+}
+
+export async function registerWebRoutes(app: ZodApp, config: Config): Promise<void> {
+  const devLogin = !config.gateway.auth.jwksUrl && config.gateway.auth.jwtSecret === DEV_JWT_SECRET;
+
+  app.get(
+    '/v1/limits',
+    { schema: { summary: 'What a start accepts: sizes, types and lengths (public)', tags: ['web'], response: { 200: limitsView } } },
+    async () => ({
+      uploadMaxBytes: config.gateway.uploadMaxBytes,
+      imageTypes: [...IMAGE_TYPES],
+      maxPixels: config.download.maxPixels,
+      urlLength: LIMITS.urlLength,
+      promptLength: LIMITS.promptLength,
+      descriptionLength: LIMITS.descriptionLength,
+      aspectLength: LIMITS.aspectLength,
+      preserveAspects: LIMITS.preserveAspects,
+    }),
+  );
+
+  app.get(
+    '/v1/dev-login',
+    {
+      schema: {
+        summary: 'Whether the development login is on (only with the public local-development JWT secret)',
+        tags: ['web'],
+        response: { 200: z.object({ available: z.boolean() }) },
+      },
+    },
+    async () => ({ available: devLogin }),
+  );
+
+  app.post(
+    '/v1/dev-login',
+    {
+      schema: {
+        summary: 'Development login: a token for any user name (404 unless the gateway runs with the local-development secret)',
+        tags: ['web'],
+        body: z.strictObject({ userId: z.string().regex(ID_PATTERN, "must be 1-128 letters, digits, '.', '_' or '-'") }),
+        response: { 200: z.object({ token: z.string(), expiresInSeconds: z.number().int() }), 400: problem, 404: problem },
+      },
+    },
+    async (request) => {
+      if (!devLogin) throw notFound('development login: the gateway is not running with the local-development secret');
+      if (!request.body) throw validationProblem([{ field: 'body.userId', pointer: '/userId', in: 'body', detail: 'is required' }]);
+      const token = await mintDevToken(config.gateway.auth, { userId: request.body.userId, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
+      return { token, expiresInSeconds: DEV_TOKEN_TTL_SECONDS };
+    },
+  );
+
+  const root = config.web.distDir;
+  if (fs.existsSync(path.join(root, 'index.html'))) {
+    await app.register(fastifyStatic, {
+      root,
+      // Only the files present at start: no catch-all route shadowing the API's 404s.
+      wildcard: false,
+      // Our own cache-control below, instead of send's max-age=0.
+      cacheControl: false,
+      setHeaders(res, file) {
+        // Vite names assets by content hash; index.html must be revalidated to pick up a new build.
+        const immutable = file.includes(`${path.sep}assets${path.sep}`);
+        res.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.code(503).type('text/html; charset=utf-8').header('retry-after', '60').send(NOT_BUILT_PAGE),
+    );
+  }
+}
+
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Refinery: web page not built</title></head>
+<body><main><h1>The web page is not built</h1>
+<p>Run <code>npm run build:web</code> (or <code>make start</code>, which builds it), then restart the gateway.
+The API works meanwhile: see <a href="/docs">/docs</a>.</p></main></body></html>
+`;

@@ -1,0 +1,20 @@
+/**
+ * Histories of real runs for the replay test (test/replay.test.ts). Each workflow shape has its own
+ * folder: the shapes of runs that may still be in flight are kept, frozen, and the current one is
+ * re-recorded with RECORD_HISTORIES=1.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { temporal } from '@temporalio/proto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+
+export const HISTORIES_DIR = path.join(__dirname, '..', 'pipeline', 'histories');
+/** The workflow shape new runs take; older shapes' folders are never rewritten. */
+const CURRENT_SHAPE = 'local-stages';
+
+/** Writes the history as `<name>.json` of the current shape, when RECORD_HISTORIES is set. */
+export function recordHistory(name: string, history: temporal.api.history.v1.IHistory): void {
+  if (!process.env.RECORD_HISTORIES) return;
+  fs.mkdirSync(path.join(HISTORIES_DIR, CURRENT_SHAPE), { recursive: true });
+  fs.writeFileSync(path.join(HISTORIES_DIR, CURRENT_SHAPE, `${name}.json`), historyToJSON(history));
+}

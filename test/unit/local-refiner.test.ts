@@ -1,0 +1,404 @@
+/**
+ * The local refiner is judged on pixels: each instruction must move a measurable property of the
+ * output in the asked-for direction. Images are tiny so the whole suite stays fast.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { NotAnImageError, PixelLimitExceededError } from '../../src/errors';
+import type { RefineRequest, RefineResult } from '../../src/adapters/concept-service/concept-service';
+import { colouriseMatrix, LocalRefiner } from '../../src/adapters/concept-service/local-refiner';
+import {
+  COLOURS,
+  parseRefinementInstructions,
+  type RefinementOperation,
+} from '../../src/adapters/concept-service/refinement-instructions';
+
+type Pixel = [number, number, number] | [number, number, number, number];
+
+async function png(width: number, height: number, pixelAt: (x: number, y: number) => Pixel): Promise<Buffer> {
+  const channels = pixelAt(0, 0).length as 3 | 4;
+  const data = Buffer.alloc(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set(pixelAt(x, y), (y * width + x) * channels);
+  }
+  return sharp(data, { raw: { width, height, channels } }).png().toBuffer();
+}
+
+/** Left half a mid blue, right half neutral grey: a cold image with no orange or red in it. */
+const blueGrey = () => png(16, 16, (x) => (x < 8 ? [40, 80, 200] : [128, 128, 128]));
+/** One-pixel checkerboard: maximal high-frequency detail. */
+const checkerboard = () => png(16, 16, (x, y) => ((x + y) % 2 === 0 ? [40, 40, 40] : [215, 215, 215]));
+/** Colourful, mid-toned and varied, so tone and colour changes all have room to show. */
+const colourful = () => png(16, 16, (x, y) => [60 + x * 8, 70 + y * 7, 190 - x * 6]);
+/** Non-square with an alpha ramp, to check geometry and transparency survive. */
+const translucent = () => png(20, 12, (x, y) => [30 + x * 10, 200 - y * 10, 90, 40 + x * 10]);
+
+/** A folder per request, as the refine stage gives each attempt: the original is written into it. */
+let scratch: string;
+beforeAll(async () => {
+  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'local-refiner-test-'));
+});
+afterAll(() => fs.rm(scratch, { recursive: true, force: true }));
+
+async function request(image: Buffer, refinementPrompt: string, overrides: Partial<RefineRequest> = {}): Promise<RefineRequest> {
+  const workDir = await fs.mkdtemp(path.join(scratch, 'attempt-'));
+  const original = path.join(workDir, 'original');
+  await fs.writeFile(original, image);
+  return {
+    taskId: 'task-1',
+    image: { path: original, contentType: 'image/png' },
+    workDir,
+    originalImageUrl: 'https://example.test/original.png',
+    refinementPrompt,
+    logoDescription: 'a minimalist fox',
+    themeDescription: 'modern tech',
+    preserveAspects: [],
+    signal: new AbortController().signal,
+    heartbeat: () => {},
+    ...overrides,
+  };
+}
+
+const refiner = new LocalRefiner({ maxPixels: 1_000_000 });
+
+/** The refiner's answer, with the file it wrote read back. */
+async function refine(image: Buffer, prompt: string, overrides: Partial<RefineRequest> = {}) {
+  const result = await refiner.refine(await request(image, prompt, overrides));
+  if (result.kind !== 'file') throw new Error('expected a file result');
+  return { ...result, data: await fs.readFile(result.path) };
+}
+
+async function channelStats(image: Buffer) {
+  const { channels } = await sharp(image).stats();
+  return { mean: channels.map((c) => c.mean), stdev: channels.map((c) => c.stdev) };
+}
+
+const luminance = ([r, g, b]: number[]) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
+
+/** Hue in degrees of an RGB triple (0 red, 30 orange, 120 green, 240 blue). */
+function hue([r, g, b]: number[]): number {
+  const max = Math.max(r, g, b);
+  const chroma = max - Math.min(r, g, b);
+  if (chroma === 0) return 0;
+  const sector = max === r ? ((g - b) / chroma + 6) % 6 : max === g ? (b - r) / chroma + 2 : (r - g) / chroma + 4;
+  return sector * 60;
+}
+const hueDistance = (a: number, b: number) => Math.min(Math.abs(a - b), 360 - Math.abs(a - b));
+
+async function rawPixels(image: Buffer) {
+  return sharp(image).raw().toBuffer({ resolveWithObject: true });
+}
+
+describe('LocalRefiner on pixels', () => {
+  it('moves a blue/grey image toward orange and red for an autumn prompt', async () => {
+    const original = await blueGrey();
+    const result = await refine(original, 'Make it more autumn-themed with orange and red');
+    const before = (await channelStats(original)).mean;
+    const after = (await channelStats(result.data)).mean;
+
+    expect(after[0]).toBeGreaterThan(before[0] + 30); // red channel up
+    expect(after[2]).toBeLessThan(before[2] - 30); // blue channel down
+    expect(hueDistance(hue(after), 30)).toBeLessThan(hueDistance(hue(before), 30) - 90);
+    // The palette shift recolours rather than brightening or darkening.
+    expect(Math.abs(luminance(after) - luminance(before))).toBeLessThan(4);
+    // The neutral grey half takes on the autumn hue itself, between red (0°) and orange (30°).
+    const { data } = await rawPixels(result.data);
+    const greyHalfPixel = [...data.subarray(12 * 3, 13 * 3)];
+    expect(hueDistance(hue(greyHalfPixel), 15)).toBeLessThan(15);
+    expect(result.notes).toContain('applied: shifted colours toward orange, red and brown (45%)');
+  });
+
+  it('raises mean luminance for "brighter" and lowers it for "darker"', async () => {
+    const original = await colourful();
+    const base = luminance((await channelStats(original)).mean);
+    const brighter = luminance((await channelStats((await refine(original, 'brighter')).data)).mean);
+    const darker = luminance((await channelStats((await refine(original, 'make it darker')).data)).mean);
+    expect(brighter).toBeGreaterThan(base + 10);
+    expect(darker).toBeLessThan(base - 10);
+  });
+
+  it('makes every pixel neutral for "black and white"', async () => {
+    const { data, info } = await rawPixels((await refine(await colourful(), 'black and white please')).data);
+    expect(info.channels).toBe(3);
+    for (let i = 0; i < data.length; i += 3) {
+      expect([data[i + 1], data[i + 2]]).toEqual([data[i], data[i]]);
+    }
+  });
+
+  it('spreads the channels for "more contrast" and narrows them for "less contrast"', async () => {
+    const original = await colourful();
+    const spread = async (image: Buffer) => (await channelStats(image)).stdev.reduce((a, b) => a + b);
+    const base = await spread(original);
+    expect(await spread((await refine(original, 'more contrast')).data)).toBeGreaterThan(base * 1.2);
+    expect(await spread((await refine(original, 'less contrast')).data)).toBeLessThan(base * 0.85);
+  });
+
+  it('flattens fine detail when asked to blur and keeps it when asked to sharpen', async () => {
+    const original = await checkerboard();
+    const base = (await channelStats(original)).stdev[0];
+    const blurred = (await channelStats((await refine(original, 'soft and blurry')).data)).stdev[0];
+    const sharpened = (await channelStats((await refine(original, 'crisper')).data)).stdev[0];
+    expect(blurred).toBeLessThan(base * 0.5);
+    expect(sharpened).toBeGreaterThanOrEqual(base);
+  });
+
+  it('shifts red against blue for warmer and cooler', async () => {
+    const original = await blueGrey();
+    const redMinusBlue = async (image: Buffer) => {
+      const [r, , b] = (await channelStats(image)).mean;
+      return r - b;
+    };
+    const base = await redMinusBlue(original);
+    expect(await redMinusBlue((await refine(original, 'warmer')).data)).toBeGreaterThan(base + 10);
+    expect(await redMinusBlue((await refine(original, 'cooler')).data)).toBeLessThan(base - 10);
+  });
+
+  it('raises and lowers colourfulness for vibrant and muted', async () => {
+    const original = await blueGrey();
+    const chroma = async (image: Buffer) => {
+      const { data } = await rawPixels(image);
+      let total = 0;
+      for (let i = 0; i < data.length; i += 3) total += Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]);
+      return total / (data.length / 3);
+    };
+    const base = await chroma(original);
+    expect(await chroma((await refine(original, 'more vibrant')).data)).toBeGreaterThan(base * 1.15);
+    expect(await chroma((await refine(original, 'muted')).data)).toBeLessThan(base * 0.8);
+  });
+
+  it('inverts and mirrors exactly', async () => {
+    const original = await colourful();
+    const source = await rawPixels(original);
+    const inverted = await rawPixels((await refine(original, 'invert')).data);
+    expect([...inverted.data]).toEqual([...source.data].map((v) => 255 - v));
+
+    const mirrored = await rawPixels((await refine(original, 'mirror it')).data);
+    const { width, channels } = source.info;
+    const at = (buf: Buffer, x: number, y: number) => [...buf.subarray((y * width + x) * channels, (y * width + x + 1) * channels)];
+    expect(at(mirrored.data, 0, 3)).toEqual(at(source.data, width - 1, 3));
+  });
+
+  it('gives identical bytes for identical input', async () => {
+    const original = await translucent();
+    const prompt = 'autumn colours, warmer, more contrast, a bit blurry, vintage';
+    const first = await refine(original, prompt);
+    const second = await refine(Buffer.from(original), prompt);
+    expect(first.data.equals(second.data)).toBe(true);
+    expect(first.notes).toEqual(second.notes);
+  });
+
+  it('works through files in its folder, leaving there only the original, untouched, and its result', async () => {
+    const original = await translucent();
+    const attempt = await request(original, 'autumn colours, warmer, more contrast, a bit blurry');
+    const result = await refiner.refine(attempt);
+
+    expect(result).toMatchObject({ kind: 'file', contentType: 'image/png' });
+    if (result.kind !== 'file') return;
+    expect(path.dirname(result.path)).toBe(attempt.workDir);
+    expect((await fs.readdir(attempt.workDir)).sort()).toEqual(['local-refiner-result.png', 'original']);
+    expect(await fs.readFile(attempt.image.path)).toEqual(original);
+  });
+
+  it('keeps dimensions and the alpha channel', async () => {
+    const original = await translucent();
+    const result = await refine(original, 'ocean blues, brighter, more contrast, warmer, invert');
+    const meta = await sharp(result.data).metadata();
+    expect(result.contentType).toBe('image/png');
+    expect(meta).toMatchObject({ format: 'png', width: 20, height: 12, channels: 4, hasAlpha: true });
+
+    const alpha = async (image: Buffer) => sharp(image).extractChannel(3).raw().toBuffer();
+    // Colour and tone steps must not touch transparency at all.
+    expect((await alpha(result.data)).equals(await alpha(original))).toBe(true);
+  });
+
+  it('accepts a single-channel greyscale original and answers in RGB', async () => {
+    const grey = await sharp(Buffer.alloc(8 * 8, 100), { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer();
+    const result = await refine(grey, 'more orange');
+    const [r, , b] = (await channelStats(result.data)).mean;
+    expect(r).toBeGreaterThan(b + 20);
+  });
+
+  it('says what it did not understand', async () => {
+    const result = await refine(await blueGrey(), 'add a fox wearing a hat, brighter');
+    expect(result.notes).toContain('not understood: "add a fox wearing a hat"');
+    expect(result.notes.some((n) => n.startsWith('applied: brighter'))).toBe(true);
+  });
+
+  it('returns the original pixels, with a note, when nothing is understood', async () => {
+    const original = await blueGrey();
+    const result = await refine(original, 'sprinkle some magic');
+    expect((await rawPixels(result.data)).data.equals((await rawPixels(original)).data)).toBe(true);
+    expect(result.notes).toEqual([
+      'not understood: "sprinkle some magic"',
+      'no adjustment applied: the image is the original re-encoded as PNG',
+    ]);
+  });
+
+  it('leaves preserved colours alone and says so', async () => {
+    const original = await blueGrey();
+    const result = await refine(original, 'autumn colours and mirror it', { preserveAspects: ['colors', 'the layout'] });
+    expect((await rawPixels(result.data)).data.equals((await rawPixels(original)).data)).toBe(true);
+    expect(result.notes).toEqual([
+      'not applied, preserving "the layout": mirrored horizontally',
+      'not applied, preserving "colors": shifted colours toward orange, red and brown (45%)',
+      'no adjustment applied: the image is the original re-encoded as PNG',
+    ]);
+  });
+
+  it('heartbeats between steps and stops when cancelled', async () => {
+    const heartbeat = jest.fn();
+    await refine(await colourful(), 'warmer, brighter, blur', { heartbeat });
+    expect(heartbeat.mock.calls.length).toBeGreaterThanOrEqual(3);
+
+    const controller = new AbortController();
+    const reason = new Error('activity cancelled');
+    controller.abort(reason);
+    await expect(refiner.refine(await request(await colourful(), 'warmer', { signal: controller.signal }))).rejects.toBe(reason);
+
+    // Cancelled mid-way: the first heartbeat is the last thing that happens.
+    const midway = new AbortController();
+    const midwayReason = new Error('worker shutting down');
+    const stopAtFirstBeat = () => midway.abort(midwayReason);
+    const pending: Promise<RefineResult> = refiner.refine(
+      await request(await colourful(), 'warmer, brighter', { signal: midway.signal, heartbeat: stopAtFirstBeat }),
+    );
+    await expect(pending).rejects.toBe(midwayReason);
+  });
+
+  it('rejects undecodable bytes and oversized images as permanent errors', async () => {
+    await expect(refine(Buffer.from('definitely not a png'), 'brighter')).rejects.toBeInstanceOf(NotAnImageError);
+    const small = new LocalRefiner({ maxPixels: 100 });
+    await expect(small.refine(await request(await blueGrey(), 'brighter'))).rejects.toBeInstanceOf(PixelLimitExceededError);
+  });
+
+  it('does not blame the image when it cannot write its files (a full disk is retried, not refused)', async () => {
+    const attempt = await request(await blueGrey(), 'brighter', { workDir: path.join(scratch, 'no-such-folder') });
+    const error = await refiner.refine(attempt).then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(NotAnImageError);
+    expect(error!.message).toMatch(/unable to open for write/);
+  });
+});
+
+describe('colouriseMatrix', () => {
+  it('keeps every pixel’s luminance while moving its hue', () => {
+    const matrix = colouriseMatrix(COLOURS.orange, 0.5);
+    for (const pixel of [[40, 80, 200], [128, 128, 128], [10, 200, 30]]) {
+      const out = matrix.map((row) => row[0] * pixel[0] + row[1] * pixel[1] + row[2] * pixel[2]);
+      expect(luminance(out)).toBeCloseTo(luminance(pixel), 6);
+    }
+  });
+});
+
+describe('parseRefinementInstructions', () => {
+  const kinds = (prompt: string, preserve: string[] = []) =>
+    parseRefinementInstructions(prompt, preserve).operations.map((op) => op.kind);
+
+  it.each<[string, RefinementOperation[]]>([
+    ['brighter', [{ kind: 'brightness', factor: 1.25 }]],
+    ['lighter', [{ kind: 'brightness', factor: 1.25 }]],
+    ['darker', [{ kind: 'brightness', factor: 0.8 }]],
+    ['not as dark', [{ kind: 'brightness', factor: 1.25 }]],
+    ['a bit brighter', [{ kind: 'brightness', factor: 1.13 }]],
+    ['much brighter', [{ kind: 'brightness', factor: 1.45 }]],
+    ['more contrast', [{ kind: 'contrast', factor: 1.3 }]],
+    ['less contrast', [{ kind: 'contrast', factor: 0.77 }]],
+    ['reduce the contrast', [{ kind: 'contrast', factor: 0.77 }]],
+    ['warmer', [{ kind: 'temperature', shift: 0.12 }]],
+    ['less warm', [{ kind: 'temperature', shift: -0.12 }]],
+    ['cooler', [{ kind: 'temperature', shift: -0.12 }]],
+    ['monochrome', [{ kind: 'monochrome' }]],
+    ['black and white', [{ kind: 'monochrome' }]],
+    ['grayscale', [{ kind: 'monochrome' }]],
+    ['sepia', [{ kind: 'sepia', strength: 1 }]],
+    ['vintage', [{ kind: 'sepia', strength: 0.5 }]],
+    ['blur', [{ kind: 'blur', sigma: 1.5 }]],
+    ['softer', [{ kind: 'blur', sigma: 1.5 }]],
+    ['less blurry', [{ kind: 'sharpen', sigma: 1 }]],
+    ['sharpen', [{ kind: 'sharpen', sigma: 1 }]],
+    ['crisp', [{ kind: 'sharpen', sigma: 1 }]],
+    ['more vibrant', [{ kind: 'saturation', factor: 1.4 }]],
+    ['saturated', [{ kind: 'saturation', factor: 1.4 }]],
+    ['muted', [{ kind: 'saturation', factor: 0.71 }]],
+    ['desaturated', [{ kind: 'saturation', factor: 0.71 }]],
+    ['less saturated', [{ kind: 'saturation', factor: 0.71 }]],
+    ['neon', [{ kind: 'saturation', factor: 1.6 }]],
+    ['pastel', [{ kind: 'saturation', factor: 0.71 }, { kind: 'brightness', factor: 1.15 }]],
+    ['grey', [{ kind: 'saturation', factor: 0.71 }]],
+    ['invert', [{ kind: 'invert' }]],
+    ['flip', [{ kind: 'mirror', axis: 'horizontal' }]],
+    ['mirror', [{ kind: 'mirror', axis: 'horizontal' }]],
+    ['upside down', [{ kind: 'mirror', axis: 'vertical' }]],
+    ['flip it vertically', [{ kind: 'mirror', axis: 'vertical' }]],
+  ])('%s', (prompt, expected) => {
+    expect(parseRefinementInstructions(prompt)).toEqual({ operations: expected, unrecognised: [], withheld: [] });
+  });
+
+  it.each<[string, string[]]>([
+    ['red', ['red']],
+    ['orange', ['orange']],
+    ['yellow', ['yellow']],
+    ['greener', ['green']],
+    ['bluish', ['blue']],
+    ['violet', ['purple']],
+    ['purple', ['purple']],
+    ['pink', ['pink']],
+    ['brown', ['brown']],
+    ['cyan', ['teal']],
+    ['teal', ['teal']],
+    ['golden', ['gold']],
+    ['autumnal', ['orange', 'red', 'brown']],
+    ['ocean', ['blue', 'teal']],
+    ['forest', ['green']],
+    ['Make it more autumn-themed with orange and red', ['orange', 'red', 'brown']],
+  ])('colour words: %s', (prompt, colours) => {
+    const [op] = parseRefinementInstructions(prompt).operations;
+    expect(op).toMatchObject({ kind: 'palette', colours, strength: 0.45 });
+  });
+
+  it('aims the palette at the mean of the named colours', () => {
+    const [op] = parseRefinementInstructions('red and yellow').operations;
+    expect(op).toEqual({ kind: 'palette', colours: ['red', 'yellow'], target: [230, 124, 45], strength: 0.45 });
+  });
+
+  it('applies operations in a fixed order whatever the prompt order', () => {
+    expect(kinds('blur it, invert, more contrast, brighter, vibrant, warmer, blue, sepia, monochrome, mirror')).toEqual([
+      'mirror', 'monochrome', 'sepia', 'palette', 'temperature', 'saturation', 'brightness', 'contrast', 'invert', 'blur',
+    ]);
+  });
+
+  it('lets opposite wishes cancel and repeated ones count once', () => {
+    expect(kinds('brighter, then darker')).toEqual([]);
+    expect(parseRefinementInstructions('brighter and lighter').operations).toEqual([{ kind: 'brightness', factor: 1.25 }]);
+  });
+
+  it('reports fragments it cannot map, ignoring pure filler', () => {
+    expect(parseRefinementInstructions('add a fox, brighter and some sparkles. Thanks!').unrecognised).toEqual([
+      'add a fox',
+      'some sparkles',
+    ]);
+    // A negated colour has no sensible reverse, so it counts as not understood.
+    expect(parseRefinementInstructions('no red').unrecognised).toEqual(['no red']);
+  });
+
+  it('withholds what a preserved aspect protects', () => {
+    const parsed = parseRefinementInstructions('orange, warmer, mirror, blur, brighter', ['Colours', 'overall shape']);
+    expect(parsed.operations.map((op) => op.kind)).toEqual(['brightness']);
+    expect(parsed.withheld.map((w) => [w.operation.kind, w.aspect])).toEqual([
+      ['mirror', 'overall shape'],
+      ['palette', 'Colours'],
+      ['temperature', 'Colours'],
+      ['blur', 'overall shape'],
+    ]);
+    expect(kinds('sharpen', ['fine details'])).toEqual([]);
+    expect(kinds('blur', ['fine details'])).toEqual([]);
+    expect(kinds('make everything brighter', ['everything'])).toEqual([]);
+  });
+
+  it('is deterministic', () => {
+    const prompt = 'much warmer, slightly blurry, ocean and gold, not as dark';
+    expect(parseRefinementInstructions(prompt)).toEqual(parseRefinementInstructions(prompt));
+  });
+});
