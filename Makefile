@@ -1,7 +1,7 @@
 # The two commands of the README. Both provide what they need first: Node 24 (scripts/ensure-node.sh,
 # cached per machine), npm packages installed for that Node, the compiled build, the web page, the
-# temporal CLI.
-.PHONY: start start-production-like test build web
+# temporal CLI, and `refinery` on PATH.
+.PHONY: start start-production-like test build web cli
 
 # Node 24 first on PATH for every recipe (npm and npx included); anything compiled from source
 # (`npm rebuild`) uses its headers. package.json's allowScripts runs no install script.
@@ -17,8 +17,8 @@ export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
 NODE_ABI := $(shell PATH="$(PATH)" node -p process.versions.modules)
 DEPS := node_modules/.installed-for-abi-$(NODE_ABI)
 
-start: $(DEPS) web
-	bash scripts/start-local-stack.sh
+start: $(DEPS) web cli
+	@bash scripts/start-local-stack.sh
 
 # The deployed topology on this host: Temporal server on PostgreSQL, SeaweedFS, two workers, gateway.
 start-production-like: $(DEPS) web
@@ -32,10 +32,17 @@ test: $(DEPS) web
 build: $(DEPS)
 	node scripts/build.js --if-stale
 
-# The web page the gateway serves at / (dist/web); a few seconds, so always rebuilt.
+# `refinery` from any terminal, on this project's Node (a link to bin/refinery; see the script).
+cli:
+	@bash scripts/install-cli.sh
+
+# The web page the gateway serves at / (dist/web); a few seconds, so always rebuilt (quietly: its
+# warnings and errors show).
 web: $(DEPS)
-	npm run build:web
+	@npm run --silent build:web -- --logLevel warn
+	@echo "web page: built into dist/web"
 
 $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
+	@bash scripts/install-cli.sh

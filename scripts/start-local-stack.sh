@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The local stack on embedded defaults: a Temporal dev server (SQLite under data/, Web UI on :8233,
-# the search attributes registered), the worker and the HTTP gateway. Ctrl-C stops everything.
-# Settings come from the environment (see the README's configuration table).
+# the search attributes registered), the worker and the HTTP gateway. Once all of them answer it
+# prints the page's and the Web UI's addresses; the worker's and the gateway's logs follow, one
+# readable line per event in a terminal, JSON lines when redirected. Ctrl-C stops everything.
+# Settings come from the environment (see docs/configuration.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -55,6 +57,32 @@ pids+=($!)
 node dist/gateway/main.js &
 pids+=($!)
 
+# Up means: a worker polls the workflow task queue and the gateway answers /readyz. The port is
+# tried before /readyz, so that waiting adds no more than a line or two to the gateway's log.
+gateway_port="${GATEWAY_PORT:-8080}"
+gateway_url="http://localhost:$gateway_port"
+task_queue="${TEMPORAL_TASK_QUEUE:-concept-refinement}"
+stack_is_up() {
+  "$temporal" task-queue describe --address "$TEMPORAL_ADDRESS" --task-queue "$task_queue" -o json 2>/dev/null \
+    | grep -q '"identity"' || return 1
+  (exec 3<>"/dev/tcp/127.0.0.1/$gateway_port") 2>/dev/null || return 1
+  curl -fs -o /dev/null "$gateway_url/readyz"
+}
+up=0
+for _ in $(seq 1 240); do
+  stack_is_up && { up=1; break; }
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "the local stack did not start (see the lines above)" >&2; exit 1; }
+  done
+  sleep 0.5
+done
+[ "$up" = 1 ] || echo "the stack is still not ready after 2 minutes (see the lines above); it keeps trying" >&2
+
 [ ${#codec[@]} -gt 0 ] && echo "Payloads are encrypted; the Web UI decodes them through ${codec[1]}"
-echo "Web page: http://localhost:${GATEWAY_PORT:-8080}/   Temporal Web UI: http://localhost:$ui_port   (Ctrl-C stops the stack)"
+echo
+echo "  Web page:         $gateway_url/"
+echo "  Temporal Web UI:  http://localhost:$ui_port"
+echo "  CLI:              refinery --help"
+echo "  Ctrl-C stops the stack."
+echo
 wait -n

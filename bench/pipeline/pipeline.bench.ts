@@ -1,5 +1,5 @@
 /**
- * What durability costs: each figure of issue 10's table, measured side by side in one run.
+ * What durability costs: each figure beside its baseline (B0, the stages called directly), measured in one run.
  * B0 calls the five activity functions directly in this process; "through Temporal" runs the same
  * refinements through a dev server (started as `make start` starts it) and worker processes on the
  * shipped settings, with the local refiner, the SQLite concept store and the filesystem image store.

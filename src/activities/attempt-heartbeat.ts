@@ -16,10 +16,9 @@
 import type { Context } from '@temporalio/activity';
 
 /**
- * Calls into the SDK per heartbeat timeout; the SDK's throttle needs one per 0.8 x timeout. Two, not
- * three: with 1,000 open provider calls the worker's CPU went from 5.8 / 4.4 / 6.5 % to 4.8 / 3.9 /
- * 5.2 % of a core in three alternating pairs (held as bench/pipeline's `held` section holds them, 40 s
- * windows), the server's heartbeats unchanged.
+ * Calls into the SDK per heartbeat timeout; the SDK's throttle needs one per 0.8 x timeout. Two is
+ * the fewest that keeps the server's cadence with room for a late timer; each call costs worker CPU
+ * when many calls are open (docs/heartbeat-tradeoff.md has the measurement).
  */
 export const HEARTBEATS_PER_TIMEOUT = 2;
 /** Without a heartbeat timeout the SDK throttles to 30 s; heartbeats then only fetch cancels. */

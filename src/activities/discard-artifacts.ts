@@ -7,8 +7,8 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import { allPublishedKeys, stagingPrefix, uploadPrefix } from '../adapters/image-store/key-layout';
 import { AttemptHeartbeat } from './attempt-heartbeat';
-import { allPublishedKeys, stagingPrefix, uploadPrefix } from './blob-keys';
 
 export interface DiscardArtifactsInput {
   taskId: string;

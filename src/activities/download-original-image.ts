@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import type { ConceptStore } from '../adapters/concept-store/concept-store';
-import type { DownloadLimits } from '../adapters/http/download-limits';
+import type { DownloadLimits } from '../config';
 import { inspectImage } from '../adapters/images/image-inspection';
-import { safeDownloadToFile } from '../adapters/http/safe-download';
+import type { DownloadToFile } from '../adapters/http/safe-download';
 import { BlobNotFoundError, type ImageStore } from '../adapters/image-store/image-store';
+import { allPublishedKeys, stagingKey, uploadKey } from '../adapters/image-store/key-layout';
 import type { ImageRef } from '../workflows/types';
 import { InvalidRefinementInputError, ParentConceptNotFoundError } from '../errors';
-import { allPublishedKeys, stagingKey, uploadKey } from './blob-keys';
 import { runStage, type StageDeps } from './stage';
 import { withWorkDir } from './work-dir';
 
@@ -28,6 +28,8 @@ export interface DownloadDeps extends StageDeps {
   imageStore: ImageStore;
   conceptStore: ConceptStore;
   download: DownloadLimits;
+  /** The guarded download (safeDownloadToFile, measured: src/adapters/index.ts). */
+  downloadToFile: DownloadToFile;
 }
 
 export function createDownloadOriginalImage(deps: DownloadDeps) {
@@ -42,7 +44,7 @@ export function createDownloadOriginalImage(deps: DownloadDeps) {
         let bytes: number;
         if (input.parentConceptId !== undefined) bytes = await readParentImage(deps, input.parentConceptId, input.userId, file);
         else if (input.uploadedImageKey) bytes = (await deps.imageStore.getFile(input.uploadedImageKey, file)).bytes;
-        else bytes = (await safeDownloadToFile(input.originalImageUrl, deps.download, file, { signal })).bytes;
+        else bytes = (await deps.downloadToFile(input.originalImageUrl, deps.download, file, { signal })).bytes;
         const image = await inspectImage({ path: file }, { maxPixels: deps.download.maxPixels });
         const key = stagingKey(input.taskId, 'original');
         await deps.imageStore.putFile(key, file, { contentType: image.contentType });

@@ -2,8 +2,9 @@
 import type { Client } from '@temporalio/client';
 import type { ConceptService } from '../adapters/concept-service/concept-service';
 import type { ConceptStore } from '../adapters/concept-store/concept-store';
-import type { DownloadLimits } from '../adapters/http/download-limits';
+import type { DownloadLimits } from '../config';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import type { DownloadToFile } from '../adapters/http/safe-download';
 import type { WebhookHttpSettings } from '../adapters/http/webhook-sender';
 import type { WebhookStore } from '../adapters/webhook-store/webhook-store';
 import { createDeliverWebhook, createRecordWebhookGaveUp } from './deliver-webhook';
@@ -21,6 +22,7 @@ export interface ActivityDeps extends StageDeps {
   conceptStore: ConceptStore;
   conceptService: ConceptService;
   download: DownloadLimits;
+  downloadToFile: DownloadToFile;
   webhookStore: WebhookStore;
   webhookHttp: WebhookHttpSettings;
 }

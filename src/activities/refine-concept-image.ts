@@ -8,23 +8,22 @@ import path from 'node:path';
 import type { ConceptService } from '../adapters/concept-service/concept-service';
 import type { RefineResult } from '../adapters/concept-service/concept-service';
 import { inspectProviderImage } from '../adapters/concept-service/provider-http';
-import type { DownloadLimits } from '../adapters/http/download-limits';
+import type { DownloadLimits } from '../config';
 import type { ImageFile } from '../adapters/images/image-inspection';
-import { safeDownloadToFile } from '../adapters/http/safe-download';
+import type { DownloadToFile } from '../adapters/http/safe-download';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import { stagingKey } from '../adapters/image-store/key-layout';
 import { InvalidProviderResponseError, ProviderUnavailableError, RefineryError, withOperatorDetail } from '../errors';
-import type { ImageRef } from '../workflows/types';
-import { stagingKey } from './blob-keys';
+import type { ImageRef, RefinementRequest } from '../workflows/types';
 import { runStage, type StageDeps } from './stage';
 import { withWorkDir } from './work-dir';
 
-export interface RefineConceptImageInput {
+/** The refinement request, beside the staged original it applies to. */
+export interface RefineConceptImageInput extends RefinementRequest {
   taskId: string;
   original: ImageRef;
   originalImageUrl: string;
-  refinementPrompt: string;
-  logoDescription: string;
-  themeDescription: string;
+  /** [] when nothing in particular is to be kept. */
   preserveAspects: string[];
 }
 
@@ -39,6 +38,8 @@ export interface RefineDeps extends StageDeps {
   imageStore: ImageStore;
   conceptService: ConceptService;
   download: DownloadLimits;
+  /** The guarded download (safeDownloadToFile, measured: src/adapters/index.ts). */
+  downloadToFile: DownloadToFile;
 }
 
 export function createRefineConceptImage(deps: RefineDeps) {
@@ -53,17 +54,15 @@ export function createRefineConceptImage(deps: RefineDeps) {
           log.info({ provider: deps.conceptService.name }, 'fetching the image an earlier attempt was answered with');
           answer = { kind: 'url', url: earlier.resultUrl, notes: earlier.notes };
         } else {
+          const { taskId, original, originalImageUrl, ...request } = input;
           const originalFile = path.join(dir, 'original');
-          const { contentType } = await deps.imageStore.getFile(input.original.key, originalFile);
+          const { contentType } = await deps.imageStore.getFile(original.key, originalFile);
           answer = await deps.conceptService.refine({
-            taskId: input.taskId,
+            ...request,
+            taskId,
             image: { path: originalFile, contentType },
             workDir: dir,
-            originalImageUrl: input.originalImageUrl,
-            refinementPrompt: input.refinementPrompt,
-            logoDescription: input.logoDescription,
-            themeDescription: input.themeDescription,
-            preserveAspects: input.preserveAspects,
+            originalImageUrl,
             signal,
             // The stage heartbeats on its own timer while the call is open; progress need not reach the SDK.
             heartbeat: ignoreProgress,
@@ -116,7 +115,7 @@ function hostedResultOf(details: unknown): HostedResult | undefined {
  */
 async function fetchProviderResult(deps: RefineDeps, url: string, file: string, signal: AbortSignal): Promise<void> {
   try {
-    await safeDownloadToFile(url, deps.download, file, { signal });
+    await deps.downloadToFile(url, deps.download, file, { signal });
   } catch (err) {
     if (!(err instanceof RefineryError)) throw err;
     const message = `fetching the image URL ${deps.conceptService.name} answered with failed: ${err.message}`;

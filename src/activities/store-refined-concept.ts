@@ -1,13 +1,12 @@
 /** Stage 4, Store Refined Concept: one database row per task, whatever the number of attempts. */
 import { combineThemeDescription, type ConceptStore } from '../adapters/concept-store/concept-store';
+import type { RefinementRequest } from '../workflows/types';
 import { runStage, type StageDeps } from './stage';
 
-export interface StoreRefinedConceptInput {
+/** The refinement request without the aspects to keep, which the concept row does not record. */
+export interface StoreRefinedConceptInput extends Omit<RefinementRequest, 'preserveAspects'> {
   taskId: string;
   userId: string;
-  logoDescription: string;
-  themeDescription: string;
-  refinementPrompt: string;
   imagePath: string;
   imageUrl: string;
   originalImageUrl: string;

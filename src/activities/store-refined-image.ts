@@ -3,17 +3,15 @@
  * it, as a copy the store makes itself (the image does not pass through the worker).
  */
 import type { ImageStore } from '../adapters/image-store/image-store';
-import type { ImageRef } from '../workflows/types';
-import { publishedKey } from './blob-keys';
+import { publishedKey } from '../adapters/image-store/key-layout';
+import { refinementRequestOf, type ImageRef, type RefinementRequest } from '../workflows/types';
 import { runStage, type StageDeps } from './stage';
 
-export interface StoreRefinedImageInput {
+/** The refinement request without the aspects to keep, which the published image does not record. */
+export interface StoreRefinedImageInput extends Omit<RefinementRequest, 'preserveAspects'> {
   taskId: string;
   userId: string;
   refined: ImageRef;
-  logoDescription: string;
-  themeDescription: string;
-  refinementPrompt: string;
   originalImageUrl: string;
   provider: string;
   notes: string[];
@@ -38,9 +36,7 @@ export function createStoreRefinedImage(deps: StoreImageDeps) {
         metadata: {
           taskId: input.taskId,
           userId: input.userId,
-          refinementPrompt: input.refinementPrompt,
-          logoDescription: input.logoDescription,
-          themeDescription: input.themeDescription,
+          ...refinementRequestOf(input),
           originalImageUrl: input.originalImageUrl,
           provider: input.provider,
           notes: input.notes,

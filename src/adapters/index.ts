@@ -1,4 +1,8 @@
-/** Builds the adapters the configuration asks for: the image store, the concept store, the concept service. */
+/**
+ * Builds the adapters the configuration asks for (the image store, the concept store, the concept
+ * service, the webhook store, the guarded download), each measured by its decorator from
+ * src/observability/instrumented-adapters.ts.
+ */
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { ConceptService } from './concept-service/concept-service';
@@ -10,7 +14,13 @@ import type { ConceptStore } from './concept-store/concept-store';
 import { openConceptStore } from './concept-store/knex-concept-store';
 import { lazilyOpened } from './database/lazily-opened';
 import type { ImageStore } from './image-store/image-store';
-import { instrumentConceptStore, instrumentImageStore } from '../observability/instrumented-adapters';
+import { safeDownloadToFile, type DownloadToFile } from './http/safe-download';
+import {
+  instrumentConceptService,
+  instrumentConceptStore,
+  instrumentDownload,
+  instrumentImageStore,
+} from '../observability/instrumented-adapters';
 import { createImageStore } from './image-store';
 import { openWebhookStore } from './webhook-store/knex-webhook-store';
 import type { WebhookStore } from './webhook-store/webhook-store';
@@ -20,11 +30,13 @@ export interface Adapters {
   conceptStore: ConceptStore;
   conceptService: ConceptService;
   webhookStore: WebhookStore;
+  /** The guarded download of untrusted URLs into a file (originals, provider-hosted results). */
+  downloadToFile: DownloadToFile;
   close(): Promise<void>;
 }
 
-export async function openAdapters(config: Config, logger: Logger): Promise<Adapters> {
-  // Every store operation is timed, counted and traced (src/observability/instrumented-adapters.ts).
+export async function openAdapters(config: Pick<Config, 'imageStore' | 'database' | 'webhooks' | 'conceptProvider' | 'provider' | 'download'>, logger: Logger): Promise<Adapters> {
+  // Every store operation is timed, counted and traced; provider calls and downloads are measured.
   const imageStore = instrumentImageStore(createImageStore(config.imageStore));
   // Connected and migrated in the background: a process started while the database is down still
   // serves everything that does not need it (see database/lazily-opened.ts).
@@ -44,15 +56,16 @@ export async function openAdapters(config: Config, logger: Logger): Promise<Adap
   return {
     imageStore,
     conceptStore,
-    conceptService: createConceptService(config),
+    conceptService: instrumentConceptService(createConceptService(config)),
     webhookStore,
+    downloadToFile: instrumentDownload(safeDownloadToFile),
     close: async () => {
       await Promise.all([conceptStore.close(), imageStore.close(), webhookStore.close()]);
     },
   };
 }
 
-export function createConceptService(config: Config): ConceptService {
+export function createConceptService(config: Pick<Config, 'conceptProvider' | 'provider' | 'download'>): ConceptService {
   const provider = config.conceptProvider;
   const http: ProviderHttpSettings = {
     connectTimeoutMs: config.provider.connectTimeoutMs,

@@ -2,24 +2,21 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FormData, request } from 'undici';
-import type { RefinementList, RefinementView, StartedRefinement } from '../gateway/schemas';
-import type { conceptList, lineageView } from '../gateway/lineage-schemas';
+import type { RefinementList, RefinementView, StartedRefinement } from '../gateway/routes/refinements.schemas';
+import type { conceptList, lineageView } from '../gateway/routes/lineage.schemas';
 import type { z } from 'zod';
 
 export type ConceptList = z.infer<typeof conceptList>;
 export type LineageView = z.infer<typeof lineageView>;
-import type { RefinementStatus } from '../workflows/types';
+import { refinementRequestOf, type RefinementRequest, type RefinementStatus } from '../workflows/types';
 
 /** The answers' types come from the gateway's own schemas, so client and server cannot drift apart. */
-export type { RefinementList, RefinementView, StartedRefinement } from '../gateway/schemas';
+export type { RefinementList, RefinementView, StartedRefinement } from '../gateway/routes/refinements.schemas';
 
-export interface StartRequest {
+/** A refinement request and the image it applies to. */
+export interface StartRequest extends RefinementRequest {
   /** An http(s) URL, or a local file that is uploaded. */
   image: string;
-  refinementPrompt: string;
-  logoDescription: string;
-  themeDescription: string;
-  preserveAspects?: string[];
   idempotencyKey?: string;
 }
 
@@ -41,14 +38,15 @@ export class RefineryApiClient {
 
   async start(req: StartRequest): Promise<StartedRefinement> {
     const headers: Record<string, string> = req.idempotencyKey ? { 'idempotency-key': req.idempotencyKey } : {};
-    const fields = { refinementPrompt: req.refinementPrompt, logoDescription: req.logoDescription, themeDescription: req.themeDescription };
+    const request = refinementRequestOf(req);
     // Anything written as a URL goes to the gateway as one (it says what is wrong with other schemes).
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(req.image)) {
-      return this.call('POST', '/v1/refinements', { json: { ...fields, originalImageUrl: req.image, preserveAspects: req.preserveAspects }, headers });
+      return this.call('POST', '/v1/refinements', { json: { ...request, originalImageUrl: req.image }, headers });
     }
+    const { preserveAspects = [], ...texts } = request;
     const form = new FormData();
-    for (const [name, value] of Object.entries(fields)) form.set(name, value);
-    for (const aspect of req.preserveAspects ?? []) form.append('preserveAspects', aspect);
+    for (const [name, value] of Object.entries(texts)) form.set(name, value);
+    for (const aspect of preserveAspects) form.append('preserveAspects', aspect);
     form.set('image', new Blob([await fs.readFile(req.image)]), path.basename(req.image));
     return this.call('POST', '/v1/refinements', { body: form, headers });
   }
@@ -65,7 +63,7 @@ export class RefineryApiClient {
   /** Refines a stored concept again; descriptions default to the concept's. */
   refineConcept(
     conceptId: string,
-    body: { refinementPrompt: string; logoDescription?: string; themeDescription?: string; preserveAspects?: string[] },
+    body: Pick<RefinementRequest, 'refinementPrompt'> & Partial<RefinementRequest>,
     idempotencyKey?: string,
   ): Promise<StartedRefinement> {
     const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};

@@ -1,33 +1,15 @@
 /**
- * The `refinery` command, on the gateway's HTTP API. Exit codes for scripts: 0 completed (or the
- * command succeeded), 1 failed or error, 2 usage, 3 cancelled, 4 not found, 5 refused (auth, limits).
+ * The `refinery` command, on the gateway's HTTP API: the refinement and concept commands here, the
+ * admin commands (token, api-key) in admin-commands.ts, options and exit codes in program.ts.
  */
 import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import readline from 'node:readline/promises';
-import { Command, CommanderError } from 'commander';
-import { loadConfig } from '../config';
-import { ApiError, RefineryApiClient, type LineageView, type RefinementView } from './api-client';
+import { CommanderError } from 'commander';
+import { addAdminCommands } from './admin-commands';
+import { ApiError, type LineageView, type RefineryApiClient, type RefinementView } from './api-client';
+import { client, EXIT, json, print, printPage, program } from './program';
 import { STAGES, type Stage } from '../workflows/stage-policies';
-import { mintDevToken } from '../gateway/dev-token';
 
-const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 3, notFound: 4, refused: 5 } as const;
-
-const program = new Command('refinery')
-  .description('Refine concept images through the Refinery gateway')
-  .option('--url <url>', 'gateway base URL', process.env.REFINERY_URL ?? 'http://localhost:8080')
-  .option('--token <token>', 'JWT or API key (default: $REFINERY_TOKEN)')
-  .option('--json', 'machine-readable output')
-  .exitOverride();
-
-function client(): RefineryApiClient {
-  const { url, token } = program.opts<{ url: string; token?: string }>();
-  const credential = token ?? process.env.REFINERY_TOKEN;
-  if (!credential) throw new CommanderError(EXIT.usage, 'refinery.token', 'no token: pass --token or set REFINERY_TOKEN (refinery token --user <id> mints one locally)');
-  return new RefineryApiClient(url.replace(/\/+$/, ''), credential);
-}
-
-const json = () => program.opts<{ json?: boolean }>().json === true;
-const print = (value: unknown, human: string) => console.log(json() ? JSON.stringify(value, null, 2) : human);
 const exitFor = (view: RefinementView) => (view.status === 'completed' ? EXIT.ok : view.status === 'cancelled' ? EXIT.cancelled : EXIT.failed);
 
 /** One line per stage: done with how long it took, running with the time so far, or waiting. */
@@ -146,7 +128,7 @@ concepts
   .action(async (o: { root?: string; limit: number; cursor?: string }) => {
     const page = await client().concepts(o);
     const rows = page.items.map((c) => `${c.createdAt}  ${c.id}  ${c.parentConceptId ? `from ${c.parentConceptId}` : 'root'.padEnd(41)}  ${c.refinementPrompt}`);
-    print(page, [...rows, ...(page.nextCursor ? [`more: refinery concepts list --cursor ${page.nextCursor}`] : [])].join('\n') || 'no concepts');
+    printPage(page, rows, 'refinery concepts list', 'no concepts');
   });
 concepts
   .command('lineage')
@@ -190,7 +172,7 @@ program
   .action(async (o: { status?: 'running'; limit: number; cursor?: string }) => {
     const page = await client().list(o);
     const rows = page.items.map((i) => `${i.createdAt}  ${i.status.padEnd(9)}  ${i.taskId}`);
-    print(page, [...rows, ...(page.nextCursor ? [`more: refinery list --cursor ${page.nextCursor}`] : [])].join('\n') || 'no refinements');
+    printPage(page, rows, 'refinery list', 'no refinements');
   });
 
 program
@@ -203,64 +185,7 @@ program
     print(result, `${taskId}: cancelling`);
   });
 
-program
-  .command('token')
-  .description('mint a development JWT with the local secret (local stack only)')
-  .requiredOption('-u, --user <id>', 'user id (the sub claim)')
-  .option('--anonymous', 'set is_anonymous')
-  .option('--ttl <seconds>', 'lifetime', (v) => Number(v), 3600)
-  .option('--operator', 'add the operator claim (CODEC_OPERATOR_CLAIM) that opens the gateway\'s /codec')
-  .action(async (o: { user: string; anonymous?: boolean; ttl: number; operator?: boolean }) => {
-    const config = loadConfig();
-    const { name, value } = config.codec.operatorClaim;
-    const claims = o.operator ? { [name]: value } : undefined;
-    const token = await mintDevToken(config.gateway.auth, { userId: o.user, isAnonymous: o.anonymous, ttlSeconds: o.ttl, claims });
-    print({ token }, token);
-  });
-
-const apiKey = program.command('api-key').description('manage API keys (admin: talks to the database directly)');
-apiKey
-  .command('create')
-  .requiredOption('-u, --user <id>', 'the user the key acts for')
-  .option('--label <text>', 'what the key is for', '')
-  .action(async (o: { user: string; label: string }) => {
-    await withApiKeys(async (keys) => {
-      const { key, record } = await keys.create(o.user, o.label);
-      print({ key, ...record }, `${key}\n(id ${record.id}; shown once, store it now)`);
-    });
-  });
-apiKey
-  .command('revoke')
-  .argument('<id>')
-  .action(async (id: string) => {
-    await withApiKeys(async (keys) => {
-      const revoked = await keys.revoke(id);
-      print({ id, revoked }, revoked ? `revoked ${id}` : `no live key ${id}`);
-      if (!revoked) process.exitCode = EXIT.notFound;
-    });
-  });
-apiKey
-  .command('list')
-  .requiredOption('-u, --user <id>')
-  .action(async (o: { user: string }) => {
-    await withApiKeys(async (keys) => {
-      const records = await keys.list(o.user);
-      print(records, records.map((r) => `${r.id}  ${r.revokedAt ? 'revoked' : 'live   '}  ${r.createdAt}  ${r.label}`).join('\n') || 'no keys');
-    });
-  });
-
-async function withApiKeys(work: (keys: import('../gateway/api-keys').ApiKeys) => Promise<void>): Promise<void> {
-  const [{ openGatewayDatabase }, { ApiKeys }] = await Promise.all([import('../gateway/database'), import('../gateway/api-keys')]);
-  const [{ auditTo }, { default: pino }, os] = await Promise.all([import('../observability/audit'), import('pino'), import('node:os')]);
-  const db = await openGatewayDatabase(loadConfig().database);
-  // The audit line goes to stderr, apart from the command's own output; the actor is the admin's login.
-  const auditLog = pino({ base: { component: 'cli', actor: os.userInfo().username }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
-  try {
-    await work(new ApiKeys(db, auditTo(auditLog)));
-  } finally {
-    await db.destroy();
-  }
-}
+addAdminCommands(program);
 
 async function main(): Promise<void> {
   try {

@@ -4,20 +4,20 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { uploadKey } from '../activities/blob-keys';
 import type { RefinedConcept } from '../adapters/concept-store/concept-store';
 import { checkWebhookUrl, type WebhookHttpSettings } from '../adapters/http/webhook-sender';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import { uploadKey } from '../adapters/image-store/key-layout';
 import type { WebhookStore } from '../adapters/webhook-store/webhook-store';
 import { InvalidRefinementInputError } from '../errors';
 import type { RefinementClient, StartRefinementRequest } from '../client/refinements';
 import { uploadReference } from '../workflows/input-validation';
-import type { RefinementStatus } from '../workflows/types';
-import type { AuthenticatedUser } from './auth';
-import { isUniqueViolation, type ClaimedRequest, type OwnershipStore } from './ownership';
-import { HttpProblem, ProblemType } from './problems';
-import type { CreateRefinementBody } from './schemas';
-import type { StatusCache } from './status-cache';
+import { refinementRequestOf, type RefinementStatus } from '../workflows/types';
+import type { AuthenticatedUser } from './auth/authenticator';
+import { HttpProblem, ProblemType } from './http/problems';
+import type { CreateRefinementBody } from './routes/refinements.schemas';
+import { isUniqueViolation, type ClaimedRequest, type OwnershipStore } from './stores/ownership';
+import type { StatusCache } from './stores/status-cache';
 
 export interface UploadedImage {
   data: Buffer;
@@ -151,10 +151,7 @@ export class Admission {
       // parent's image from the store by the parent's id, never through this URL.
       originalImageUrl: upload ? uploadReference(taskId) : (parentConcept?.imageUrl ?? body.originalImageUrl ?? ''),
       uploadedImageKey: upload ? uploadKey(taskId) : undefined,
-      refinementPrompt: body.refinementPrompt,
-      logoDescription: body.logoDescription,
-      themeDescription: body.themeDescription,
-      preserveAspects: body.preserveAspects,
+      ...refinementRequestOf(body),
       ...(parentConcept ? { parentConceptId: parentConcept.id } : {}),
       ...(webhookEndpointIds.length > 0 ? { webhookEndpointIds } : {}),
     };
@@ -218,10 +215,7 @@ export class Admission {
 /** What the owner may read back later (the web page shows it); never the uploaded bytes themselves. */
 function requestOf({ body, upload }: AdmissionRequest): ClaimedRequest {
   return {
-    refinementPrompt: body.refinementPrompt,
-    logoDescription: body.logoDescription,
-    themeDescription: body.themeDescription,
-    preserveAspects: body.preserveAspects,
+    ...refinementRequestOf(body),
     originalImageUrl: upload ? undefined : body.originalImageUrl,
     uploaded: upload !== undefined,
   };

@@ -9,7 +9,7 @@ import { startTracing } from '../observability/tracing';
 import { connectTemporalClient } from '../temporal/connection';
 import { RefinementClient } from '../client/refinements';
 import { buildGateway } from './app';
-import { openGatewayDatabase } from './database';
+import { openGatewayDatabase } from './stores/database';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();

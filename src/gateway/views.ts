@@ -1,12 +1,12 @@
 /** What the API answers: the workflow's progress and the stored concept, with freshly signed image URLs. */
-import { uploadKey } from '../activities/blob-keys';
 import type { RefinedConcept } from '../adapters/concept-store/concept-store';
 import type { ImageStore } from '../adapters/image-store/image-store';
+import { uploadKey } from '../adapters/image-store/key-layout';
 import { uploadReference } from '../workflows/input-validation';
-import type { RefinementProgress } from '../workflows/types';
-import type { OwnershipRow } from './ownership';
-import type { RefinementView } from './schemas';
+import type { RefinementProgress, RefinementRequest } from '../workflows/types';
+import type { RefinementView } from './routes/refinements.schemas';
 import type { UrlSigner } from './signed-urls';
+import type { OwnershipRow } from './stores/ownership';
 
 export function refinementLinks(taskId: string, conceptId?: string | null) {
   const self = `/v1/refinements/${encodeURIComponent(taskId)}`;
@@ -18,7 +18,8 @@ export function refinementLinks(taskId: string, conceptId?: string | null) {
   };
 }
 
-function requestOf(row: OwnershipRow) {
+/** The request as the ownership row recorded it; null on rows older than these columns. */
+function requestOf(row: OwnershipRow): Required<RefinementRequest> | null {
   if (row.refinement_prompt === null || row.logo_description === null || row.theme_description === null) return null;
   return {
     refinementPrompt: row.refinement_prompt,

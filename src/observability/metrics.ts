@@ -55,30 +55,36 @@ export const downloadRefusals = new Counter({
   labelNames: ['rule'] as const,
 });
 
-export const imageStoreDuration = new Histogram({
-  name: 'refinery_image_store_operation_duration_seconds',
-  help: 'Image store operations by operation and outcome (ok, error).',
-  labelNames: ['operation', 'outcome'] as const,
-  buckets: FAST_BUCKETS,
+/** What every instrumented store reports: how long each operation took, and which ones threw. */
+export interface StoreOperationMetrics {
+  duration: Histogram<'operation' | 'outcome'>;
+  errors: Counter<'operation' | 'error'>;
+}
+
+function storeOperationMetrics(store: string, names: { duration: string; errors: string }): StoreOperationMetrics {
+  return {
+    duration: new Histogram({
+      name: names.duration,
+      help: `${store} operations by operation and outcome (ok, error).`,
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: FAST_BUCKETS,
+    }),
+    errors: new Counter({
+      name: names.errors,
+      help: `${store} operations that threw, by operation and error class.`,
+      labelNames: ['operation', 'error'] as const,
+    }),
+  };
+}
+
+export const imageStoreOperations = storeOperationMetrics('Image store', {
+  duration: 'refinery_image_store_operation_duration_seconds',
+  errors: 'refinery_image_store_errors_total',
 });
 
-export const imageStoreErrors = new Counter({
-  name: 'refinery_image_store_errors_total',
-  help: 'Image store operations that threw, by operation and error class.',
-  labelNames: ['operation', 'error'] as const,
-});
-
-export const databaseDuration = new Histogram({
-  name: 'refinery_database_operation_duration_seconds',
-  help: 'Concept store (database) operations by operation and outcome (ok, error).',
-  labelNames: ['operation', 'outcome'] as const,
-  buckets: FAST_BUCKETS,
-});
-
-export const databaseErrors = new Counter({
-  name: 'refinery_database_errors_total',
-  help: 'Concept store (database) operations that threw, by operation and error class.',
-  labelNames: ['operation', 'error'] as const,
+export const databaseOperations = storeOperationMetrics('Concept store (database)', {
+  duration: 'refinery_database_operation_duration_seconds',
+  errors: 'refinery_database_errors_total',
 });
 
 export const refinementsEnded = new Counter({
@@ -153,40 +159,4 @@ export function observeStageAttempt(stage: string) {
     cancelled: () => end('cancelled'),
     failed: (failureType: string, retryable: boolean) => end('failed', failureType, String(retryable)),
   };
-}
-
-/** One provider call: `answered` when headers arrive, `failed` from its catch, `end` from its finally. */
-export function observeProviderCall(provider: string) {
-  const stop = providerRequestDuration.startTimer({ provider });
-  let statusClass: string | undefined;
-  let cause = 'network_error';
-  return {
-    answered(status: number) {
-      statusClass = `${Math.floor(status / 100)}xx`;
-      if (status === 429) providerRateLimited.inc({ provider });
-    },
-    failed(err: unknown, how: { cancelled: boolean; timedOut: boolean }) {
-      cause = how.cancelled ? 'cancelled' : how.timedOut ? 'timeout' : 'network_error';
-      // The delay the next attempt will wait (ApplicationFailure.nextRetryDelay in runStage).
-      const retryAfterMs = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-      if (typeof retryAfterMs === 'number') providerRetryAfter.observe({ provider }, retryAfterMs / 1000);
-    },
-    end() {
-      stop({ status_class: statusClass ?? cause });
-    },
-  };
-}
-
-const REFUSAL_RULES: Record<string, string> = {
-  BlockedAddressError: 'blocked_address',
-  InvalidImageUrlError: 'invalid_url',
-  ImageTooLargeError: 'too_large',
-  ImageUnavailableError: 'unavailable',
-  DownloadFailedError: 'transient',
-};
-
-/** A download that ended in one of the guarded download's typed errors (a caller's abort is not counted). */
-export function recordDownloadRefusal(err: unknown): void {
-  const rule = REFUSAL_RULES[errorClass(err)];
-  if (rule) downloadRefusals.inc({ rule });
 }

@@ -4,10 +4,10 @@
  * our own, with the same CA, certificate and server name, supplies the reason.
  */
 import tls from 'node:tls';
-import type { Config } from '../config';
+import type { TemporalClientConfig } from '../config';
 import { describeError, TemporalConnectionError } from '../errors';
 
-export async function explainConnectionFailure(config: Config, err: unknown): Promise<TemporalConnectionError> {
+export async function explainConnectionFailure(config: TemporalClientConfig, err: unknown): Promise<TemporalConnectionError> {
   const handshake = config.temporal.tls ? await tlsHandshakeFailure(config) : undefined;
   const cause = handshake ? `${causeChain(err)}; TLS handshake: ${handshake}` : causeChain(err);
   const settingsHint = hint(config, cause);
@@ -25,7 +25,7 @@ function causeChain(err: unknown): string {
   return messages.join(': ');
 }
 
-function describeConnectionFailure(config: Config, cause: string): string {
+function describeConnectionFailure(config: TemporalClientConfig, cause: string): string {
   const { address, tls, apiKey } = config.temporal;
   const settings = tls
     ? [
@@ -40,7 +40,7 @@ function describeConnectionFailure(config: Config, cause: string): string {
 }
 
 /** What to change, when the cause is a TLS mistake we recognise; '' otherwise. */
-function hint(config: Config, cause: string): string {
+function hint(config: TemporalClientConfig, cause: string): string {
   const tls = config.temporal.tls;
   if (/certificate required|bad certificate|handshake failure|CertificateRequired|alert/i.test(cause)) {
     return tls?.files.cert
@@ -70,7 +70,7 @@ function hint(config: Config, cause: string): string {
  * Under TLS 1.3 the server judges the client certificate after the client's handshake is done, so a
  * refusal arrives as an alert just after it: wait a moment for one.
  */
-async function tlsHandshakeFailure(config: Config): Promise<string | undefined> {
+async function tlsHandshakeFailure(config: TemporalClientConfig): Promise<string | undefined> {
   const settings = config.temporal.tls!;
   const url = new URL(`tcp://${config.temporal.address}`);
   return new Promise((resolve) => {

@@ -7,7 +7,7 @@
 import { Client, Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
-import type { Config } from '../config';
+import type { TemporalClientConfig } from '../config';
 import { EncryptionCodec } from './encryption-codec';
 import { RequestIdClientInterceptor } from '../observability/request-id-interceptors';
 import { explainConnectionFailure } from './connection-failure';
@@ -20,7 +20,7 @@ export interface TemporalConnectionOptions {
   apiKey?: string;
 }
 
-export function temporalConnectionOptions(config: Config): TemporalConnectionOptions {
+export function temporalConnectionOptions(config: TemporalClientConfig): TemporalConnectionOptions {
   const { address, tls, apiKey } = config.temporal;
   const options: TemporalConnectionOptions = { address };
   if (tls) {
@@ -40,7 +40,7 @@ export function temporalConnectionOptions(config: Config): TemporalConnectionOpt
  * the default converter otherwise. Search attributes never pass through a codec: keep them free of
  * user text (src/workflows/messages.ts).
  */
-export function temporalDataConverter(config: Config): DataConverter | undefined {
+export function temporalDataConverter(config: TemporalClientConfig): DataConverter | undefined {
   if (!config.payloadEncryption) return undefined;
   return { payloadCodecs: [new EncryptionCodec(config.payloadEncryption.keys)] };
 }
@@ -49,7 +49,7 @@ export function temporalDataConverter(config: Config): DataConverter | undefined
  * Connects with `connect` and turns a failure into a TemporalConnectionError that names the address and
  * the settings in play (never the API key), with a hint for the usual TLS mistakes.
  */
-export async function connectToTemporal<T>(config: Config, connect: (options: TemporalConnectionOptions) => Promise<T>): Promise<T> {
+export async function connectToTemporal<T>(config: TemporalClientConfig, connect: (options: TemporalConnectionOptions) => Promise<T>): Promise<T> {
   try {
     return await connect(temporalConnectionOptions(config));
   } catch (err) {
@@ -58,7 +58,7 @@ export async function connectToTemporal<T>(config: Config, connect: (options: Te
 }
 
 /** A Temporal client on its own connection, for the gateway, the worker's signals and the tests. */
-export async function connectTemporalClient(config: Config): Promise<Client> {
+export async function connectTemporalClient(config: TemporalClientConfig): Promise<Client> {
   const connection = await connectToTemporal(config, (options) => Connection.connect(options as ConnectionOptions));
   return new Client({
     connection,

@@ -11,21 +11,15 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { KEY_BYTES, type EncryptionKey } from '../config';
 import { PayloadDecryptionError } from '../errors';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA_KEY = 'encryption-key-id';
-export const KEY_BYTES = 32;
 /** GCM's standard nonce size; a fresh random one per payload (2^32 payloads per key stay far below the collision bound). */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const CIPHER = 'aes-256-gcm';
-
-export interface EncryptionKey {
-  /** Not secret: it is written beside every payload it encrypted. */
-  id: string;
-  key: Buffer;
-}
 
 export class EncryptionCodec implements PayloadCodec {
   private readonly current: EncryptionKey;

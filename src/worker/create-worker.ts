@@ -11,8 +11,9 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
 import { waitForImageStore } from '../adapters/image-store';
+import { healthProbeKey } from '../adapters/image-store/key-layout';
 import { webhookHttpSettings } from '../adapters/http/webhook-sender';
-import type { Config } from '../config';
+import type { WorkerProcessConfig } from '../config';
 import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
 import { connectTemporalClient, connectToTemporal, temporalDataConverter } from '../temporal/connection';
 import { startHealthServer } from './health-server';
@@ -36,7 +37,7 @@ export interface CreateWorkerOptions {
 }
 
 export async function createRefineryWorker(
-  config: Config,
+  config: WorkerProcessConfig,
   { logger, extra, decorateAdapters = (a) => a, spans }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
   // Independent of each other: done at once, since a restarted worker's start-up delays crash recovery.
@@ -108,7 +109,7 @@ export async function createRefineryWorker(
             temporal: () => client.workflowService.getSystemInfo({}),
             database: () => adapters.conceptStore.ping(),
             // A lookup of a key that never exists: a real round trip to the store, nothing written.
-            imageStore: () => adapters.imageStore.exists(`staging/health-probe/${process.pid}`),
+            imageStore: () => adapters.imageStore.exists(healthProbeKey(process.pid)),
           },
         },
         config.worker.health,

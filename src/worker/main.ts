@@ -1,13 +1,13 @@
 /** Worker process entry point: `npm run worker`. Stops gracefully on SIGINT/SIGTERM. */
 import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
-import { loadConfig } from '../config';
+import { loadWorkerConfig } from '../config';
 import { createLogger } from '../observability/logging';
 import { exitOnStartupError } from '../observability/startup-errors';
 import { createRefineryWorker } from './create-worker';
 import { installWorkerTelemetry } from './telemetry';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadWorkerConfig();
   const logger = createLogger(config.logLevel, { component: 'worker' });
   const telemetry = await installWorkerTelemetry(config, logger);
   const refinery = await createRefineryWorker(config, { logger, spans: telemetry.tracing });

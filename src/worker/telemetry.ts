@@ -5,7 +5,7 @@
  */
 import { Runtime, type TelemetryOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import type { WorkerProcessConfig } from '../config';
 import { temporalLogger } from '../observability/logging';
 import { freeLoopbackPort } from '../runtime/free-port';
 import { startMetricsEndpoint, type MetricsEndpoint } from '../observability/metrics-endpoint';
@@ -18,18 +18,21 @@ export interface WorkerTelemetry {
   shutdown(): Promise<void>;
 }
 
-export async function installWorkerTelemetry(config: Config, logger: Logger): Promise<WorkerTelemetry> {
+export async function installWorkerTelemetry(config: WorkerProcessConfig, logger: Logger): Promise<WorkerTelemetry> {
   const tracing = startTracing(config.observability, 'refinery-worker');
   const wanted = config.observability.workerMetrics;
   const sdkPort = wanted ? await freeLoopbackPort() : undefined;
-  const telemetryOptions: TelemetryOptions | undefined = sdkPort
-    ? {
-        metrics: {
-          // Prometheus conventions: counters end in _total, durations are _seconds.
-          prometheus: { bindAddress: `127.0.0.1:${sdkPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
-        },
-      }
-    : undefined;
+  const telemetryOptions: TelemetryOptions = {
+    // The SDK core's own lines (its default filter: warnings and errors) go through the same logger as
+    // everything else, instead of raw text on stderr.
+    logging: { forward: {} },
+    ...(sdkPort && {
+      metrics: {
+        // Prometheus conventions: counters end in _total, durations are _seconds.
+        prometheus: { bindAddress: `127.0.0.1:${sdkPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+      },
+    }),
+  };
   Runtime.install({ logger: temporalLogger(logger), telemetryOptions });
   let metrics: MetricsEndpoint | undefined;
   if (wanted) {

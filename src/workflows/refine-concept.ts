@@ -29,7 +29,7 @@ import { findInputProblems } from './input-validation';
 import { cancelRefinementSignal, progressQuery, providerTaskQueue, refinementStageKey, stageAttemptSignal, userIdKey } from './messages';
 import { ProgressTracker } from './progress';
 import { resolveStagePolicies, type PolicyName, type Stage, type StagePolicy } from './stage-policies';
-import type { RefinementInput, RefinementResult } from './types';
+import { refinementRequestOf, type RefinementInput, type RefinementResult } from './types';
 import { deliverRefinementEvent } from './webhooks';
 
 export async function refineConcept(input: RefinementInput): Promise<RefinementResult> {
@@ -107,7 +107,9 @@ async function notifyWebhooks(
 type Stages = ReturnType<typeof stageActivities>;
 
 async function runPipeline(input: RefinementInput, stages: Stages, progress: ProgressTracker): Promise<RefinementResult> {
-  const { taskId, userId, originalImageUrl, refinementPrompt, logoDescription, themeDescription } = input;
+  const { taskId, userId, originalImageUrl } = input;
+  // The stores record what was asked; only the refinement itself needs the aspects to keep.
+  const { preserveAspects, ...asked } = refinementRequestOf(input);
 
   // 1. Download Original
   const original = await progress.stage('download', () =>
@@ -125,10 +127,8 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
       taskId,
       original,
       originalImageUrl,
-      refinementPrompt,
-      logoDescription,
-      themeDescription,
-      preserveAspects: input.preserveAspects ?? [],
+      ...asked,
+      preserveAspects: preserveAspects ?? [],
     }),
   );
   progress.addNotes(refinement.notes);
@@ -139,9 +139,7 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
       taskId,
       userId,
       refined: refinement.refined,
-      logoDescription,
-      themeDescription,
-      refinementPrompt,
+      ...asked,
       originalImageUrl,
       provider: refinement.provider,
       notes: refinement.notes,
@@ -158,9 +156,7 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
       stages.storeConcept.storeRefinedConcept({
         taskId,
         userId,
-        logoDescription,
-        themeDescription,
-        refinementPrompt,
+        ...asked,
         imagePath: image.imagePath,
         imageUrl: image.imageUrl,
         originalImageUrl,

@@ -51,8 +51,8 @@ export const DEFAULT_STAGE_POLICIES: Record<PolicyName, StagePolicy> = {
   // cancel reaches a call (within 0.8 x timeout): 30 s keeps 1,000 open calls within 20 % of a core
   // on the dev server, 15 s did not (docs/heartbeat-tradeoff.md). The first retry comes quickly, so
   // a killed worker's call runs again about a second after the server notices; a factor of 3 keeps
-  // the patience with a failing provider as before (0.5 + 1.5 + 4.5 + 13.5 + 40.5 s, was 2 + 4 + ...
-  // + 32 s); a 429's Retry-After replaces the backoff anyway.
+  // a minute of patience with a failing provider (0.5 + 1.5 + 4.5 + 13.5 + 40.5 s); a 429's
+  // Retry-After replaces the backoff anyway.
   refine: {
     startToCloseTimeout: '5m',
     heartbeatTimeout: '30s',

@@ -1,19 +1,34 @@
-/** Shapes that cross the workflow boundary: input, result, progress, and the references stages pass on. */
+/** Shapes that cross the workflow boundary: the request, input, result, progress, and the references stages pass on. */
 import type { Duration } from '@temporalio/common';
 import type { Stage, StagePolicyOverrides } from './stage-policies';
 
-export interface RefinementInput {
+/**
+ * What the person asked for: the change, the concept it applies to, and what must stay as it is. One
+ * value from the gateway to the concept service. Its fields sit at the top level of the workflow's and
+ * the stages' inputs (the shape recorded in history), so it is taken out with refinementRequestOf.
+ */
+export interface RefinementRequest {
+  refinementPrompt: string;
+  logoDescription: string;
+  themeDescription: string;
+  /** Aspects of the original the change must leave alone (none when absent). */
+  preserveAspects?: string[];
+}
+
+/** The request's fields of any value that carries them, and nothing else. */
+export function refinementRequestOf(value: RefinementRequest): RefinementRequest {
+  const { refinementPrompt, logoDescription, themeDescription, preserveAspects } = value;
+  return { refinementPrompt, logoDescription, themeDescription, ...(preserveAspects !== undefined ? { preserveAspects } : {}) };
+}
+
+export interface RefinementInput extends RefinementRequest {
   taskId: string;
   userId: string;
   originalImageUrl: string;
   /** Set when the original was uploaded into the image store instead of being fetched from a URL. */
   uploadedImageKey?: string;
-  refinementPrompt: string;
-  logoDescription: string;
-  themeDescription: string;
   /** Default true, as in the seed. */
   isAnonymous?: boolean;
-  preserveAspects?: string[];
   /** Resolved by the starter from configuration; recorded in history so the run keeps them. */
   stagePolicies?: StagePolicyOverrides;
   /**

@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml (issue 8), checked without a container engine: Debian's docker-compose parses
+ * docker-compose.yml, checked without a container engine: Debian's docker-compose parses
  * and validates it (`config`; CI installs the package, see .ci/run), and the stack must agree with
  * the native topology the other tests run: the variables src/config/ reads, the Temporal version
  * scripts/ensure-temporal-server.sh builds, the same schema step, eager activity dispatch on, and

@@ -1,5 +1,5 @@
 /**
- * Limits against one client exhausting the gateway (issue 9, items 12 and 13): a per-address limit
+ * Limits against one client exhausting the gateway: a per-address limit
  * in front of authentication, and event streams capped per user and sharing one poll per refinement.
  */
 import { TestGateway } from '../harness/gateway';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { ApiKeys } from '../../src/gateway/api-keys';
+import { ApiKeys } from '../../src/gateway/stores/api-keys';
 import { auditTo } from '../../src/observability/audit';
 import { TestGateway } from '../harness/gateway';
 import { TestStack } from '../harness/stack';

@@ -1,5 +1,5 @@
 /**
- * Requests a hostile or broken client sends (issue 9, items 4-9 and 14): each is refused with a
+ * Requests a hostile or broken client sends: each is refused with a
  * problem+json naming what was wrong, and nothing is left behind by a request that did not start a
  * refinement.
  */
@@ -9,9 +9,9 @@ import knex from 'knex';
 import { createImageStore } from '../../src/adapters/image-store';
 import { openWebhookStore } from '../../src/adapters/webhook-store/knex-webhook-store';
 import { buildGateway } from '../../src/gateway/app';
-import { openGatewayDatabase } from '../../src/gateway/database';
-import { mintDevToken } from '../../src/gateway/dev-token';
-import { OWNERSHIP_TABLE } from '../../src/gateway/migrations';
+import { openGatewayDatabase } from '../../src/gateway/stores/database';
+import { mintDevToken } from '../../src/gateway/auth/dev-token';
+import { OWNERSHIP_TABLE } from '../../src/gateway/stores/migrations';
 import { RefinementClient } from '../../src/client/refinements';
 import { loadConfig } from '../../src/config';
 import { conceptPng } from '../harness/images';

@@ -122,7 +122,7 @@ describe.each(temporalServers())('gateway refinements on the $name', ({ kind, ad
     expect(started.status).toBe(202);
     const { taskId } = (await started.json()) as any;
     const result = await stack.refinements.result(taskId);
-    // History and the concept row hold a reference, not a credential (issue 9, item 14)...
+    // History and the concept row hold a reference, not a credential...
     expect(result.originalImageUrl).toBe(`upload:${taskId}`);
     const history = JSON.stringify(await stack.refinements.handle(taskId).fetchHistory());
     expect(history).not.toMatch(/signature=/);

@@ -1,5 +1,5 @@
 /**
- * The running cap under concurrency (issue 9, item 6): 7 simultaneous starts by one user with the
+ * The running cap under concurrency: 7 simultaneous starts by one user with the
  * cap at 5 admit exactly 5, across two gateway instances sharing only the database, on PostgreSQL
  * and on SQLite. No worker runs, so the admitted refinements stay running for the whole test.
  */

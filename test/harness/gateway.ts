@@ -2,15 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { loadGatewayConfig, type Config } from '../../src/config';
+import { loadGatewayConfig, type GatewayProcessConfig } from '../../src/config';
 import { createImageStore } from '../../src/adapters/image-store';
 import { S3ImageStore } from '../../src/adapters/image-store/s3-image-store';
 import type { ImageStore } from '../../src/adapters/image-store/image-store';
 import { openWebhookStore, type KnexWebhookStore } from '../../src/adapters/webhook-store/knex-webhook-store';
-import { ApiKeys } from '../../src/gateway/api-keys';
+import { ApiKeys } from '../../src/gateway/stores/api-keys';
 import { buildGateway } from '../../src/gateway/app';
-import { openGatewayDatabase } from '../../src/gateway/database';
-import { mintDevToken, type DevTokenOptions } from '../../src/gateway/dev-token';
+import { openGatewayDatabase } from '../../src/gateway/stores/database';
+import { mintDevToken, type DevTokenOptions } from '../../src/gateway/auth/dev-token';
 import { UrlSigner } from '../../src/gateway/signed-urls';
 import { freePort } from './ports';
 import type { TestStack } from './stack';
@@ -18,7 +18,7 @@ import type { TestStack } from './stack';
 export class TestGateway {
   private constructor(
     readonly app: FastifyInstance,
-    readonly config: Config,
+    readonly config: GatewayProcessConfig,
     readonly db: Knex,
     readonly origin: string,
     /** The environment its configuration came from (for a CLI run against it). */

@@ -17,7 +17,7 @@ import fsp from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { CompleteMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../src/config';
+import { loadWorkerConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logging';
 import { createRefineryWorker } from '../../src/worker/create-worker';
 import { installWorkerTelemetry } from '../../src/worker/telemetry';
@@ -123,7 +123,7 @@ function interceptor(ctx: Context): ActivityInboundCallsInterceptor {
 
 async function main(): Promise<void> {
   if (process.env.TEST_HOLD_WRITE) holdWritesTo(process.env.TEST_HOLD_WRITE);
-  const config = loadConfig();
+  const config = loadWorkerConfig();
   const logger = createLogger(config.logLevel, { component: 'test-worker' });
   const telemetry = await installWorkerTelemetry(config, logger);
   const refinery = await createRefineryWorker(config, {

@@ -1,5 +1,5 @@
 /**
- * A worker started while PostgreSQL is down (issue 7): it starts, serves the stages that need no
+ * A worker started while PostgreSQL is down: it starts, serves the stages that need no
  * database, and the store-concept stage retries until the database comes up; then the refinement
  * completes with exactly one row. The "database" is a TCP proxy in front of the real PostgreSQL,
  * closed (nothing listens on its port) until the test opens it.

@@ -1,5 +1,5 @@
 /**
- * Activity attempts lost on a killed worker (issue 9, items 2 and 3): the server still thinks the
+ * Activity attempts lost on a killed worker: the server still thinks the
  * attempt runs until its heartbeat timeout. A cancel accepted meanwhile must still end the run
  * Cancelled with its reason, and a lost cleanup attempt must not hold a finished refinement for the
  * cleanup's whole start-to-close timeout. With RECORD_HISTORIES=1 the cancelled run's history is

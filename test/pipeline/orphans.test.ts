@@ -1,5 +1,5 @@
 /**
- * Issue 9, item 1: a worker SIGKILLed inside a write (the filesystem store's temp file written, not
+ * A worker SIGKILLed inside a write (the filesystem store's temp file written, not
  * yet renamed over its target; the S3 store's multipart upload sent, not completed) must leave
  * nothing behind once the refinement has completed or failed: its cleanup removes every byte the
  * refinement wrote, temp files and unfinished uploads included.

@@ -1,5 +1,5 @@
 /**
- * The worker's health endpoint (issue 8): /livez while its pollers run, /readyz only while Temporal,
+ * The worker's health endpoint: /livez while its pollers run, /readyz only while Temporal,
  * the database and the image store answer. The database is a TCP proxy in front of the real
  * PostgreSQL that the test closes and opens.
  */

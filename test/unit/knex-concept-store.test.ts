@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RefinedConceptInput } from '../../src/adapters/concept-store/concept-store';
 import {
-  classifyDatabaseError,
   connectDatabase,
   KnexConceptStore,
   openConceptStore,
   type DatabaseConfig,
 } from '../../src/adapters/concept-store/knex-concept-store';
+import { classifyDatabaseError } from '../../src/adapters/database/database-errors';
 import { CONCEPT_STORE_MIGRATIONS, CONCEPT_STORE_MIGRATIONS_TABLE } from '../../src/adapters/concept-store/migrations';
 import { ConceptValidationError, StorageUnavailableError } from '../../src/errors';
 

@@ -9,11 +9,8 @@ import sharp from 'sharp';
 import { NotAnImageError, PixelLimitExceededError } from '../../src/errors';
 import type { RefineRequest, RefineResult } from '../../src/adapters/concept-service/concept-service';
 import { colouriseMatrix, LocalRefiner } from '../../src/adapters/concept-service/local-refiner';
-import {
-  COLOURS,
-  parseRefinementInstructions,
-  type RefinementOperation,
-} from '../../src/adapters/concept-service/refinement-instructions';
+import { parseRefinementInstructions } from '../../src/adapters/concept-service/refinement-instructions';
+import { COLOURS, type RefinementOperation } from '../../src/adapters/concept-service/refinement-operations';
 
 type Pixel = [number, number, number] | [number, number, number, number];
 

@@ -25,14 +25,10 @@ import {
   publicAddressesOnly,
   type AddressPolicy,
 } from '../../src/adapters/http/address-policy';
-import type { DownloadLimits } from '../../src/adapters/http/download-limits';
-import {
-  downloadWithAddressPolicy,
-  parseRetryAfter,
-  safeDownload,
-  safeDownloadToFile,
-  type HostResolver,
-} from '../../src/adapters/http/safe-download';
+import type { DownloadLimits } from '../../src/config';
+import type { HostResolver } from '../../src/adapters/http/address-checks';
+import { parseRetryAfter } from '../../src/adapters/http/responses';
+import { downloadWithAddressPolicy, safeDownload, safeDownloadToFile } from '../../src/adapters/http/safe-download';
 
 const limits: DownloadLimits = {
   maxBytes: 1024 * 1024,

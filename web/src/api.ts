@@ -4,8 +4,8 @@
  * send an Authorization header, and the credential must never go into a URL).
  */
 import type { z } from 'zod';
-import type { conceptList, lineageView, RefineConceptBody } from '../../src/gateway/lineage-schemas';
-import type { RefinementList, RefinementView, StartedRefinement } from '../../src/gateway/schemas';
+import type { conceptList, lineageView, RefineConceptBody } from '../../src/gateway/routes/lineage.schemas';
+import type { RefinementList, RefinementView, StartedRefinement } from '../../src/gateway/routes/refinements.schemas';
 import { credential, signOut } from './session';
 
 export type { RefinementList, RefinementView, StartedRefinement, RefineConceptBody };

@@ -1,5 +1,9 @@
 /** A provider that turns an original concept image and an instruction into a refined image. */
-export interface RefineRequest {
+import type { RefinementRequest } from '../../workflows/types';
+import type { ProviderCallListener } from './provider-call-report';
+
+/** The person's request, with the original it applies to and what the attempt provides. */
+export interface RefineRequest extends RefinementRequest {
   taskId: string;
   /** The original, in a local file of this attempt: read it, leave it where it is. */
   image: { path: string; contentType: string };
@@ -9,9 +13,7 @@ export interface RefineRequest {
    */
   workDir: string;
   originalImageUrl: string;
-  refinementPrompt: string;
-  logoDescription: string;
-  themeDescription: string;
+  /** [] when nothing in particular is to be kept. */
   preserveAspects: string[];
   /** Aborted when the activity is cancelled or the worker shuts down. */
   signal: AbortSignal;
@@ -20,6 +22,8 @@ export interface RefineRequest {
    * the call runs (so a remote call need not call this), and this costs nothing: it does not reach the SDK.
    */
   heartbeat: () => void;
+  /** Told how each HTTP call to a remote provider went: how the calls are measured from outside. */
+  onProviderCall?: ProviderCallListener;
 }
 
 export type RefineResult =

@@ -1,11 +1,11 @@
 /**
  * JigsawStack's image generation API as a ConceptService.
  *
- * From JigsawStack's API reference (jigsawstack.com/docs/api-reference/ai/image-generation, read
- * through the docs search): `POST /v1/ai/image_generation`, key in the `x-api-key` header, JSON body
- * with `prompt` (1-5000 characters) and optionally `url` / `file_store_key` for an input image ("used
- * for image edits"), and `return_type` of `binary` (the default: the image is the body), `url` (JSON
- * `{ success, url }`, a temporary hosted file) or `base64`. Errors are 4xx/5xx with a JSON message.
+ * From JigsawStack's API reference (jigsawstack.com/docs/api-reference/ai/image-generation):
+ * `POST /v1/ai/image_generation`, key in the `x-api-key` header, JSON body with `prompt` (1-5000
+ * characters) and optionally `url` / `file_store_key` for an input image ("used for image edits"),
+ * and `return_type` of `binary` (the default: the image is the body), `url` (JSON `{ success, url }`,
+ * a temporary hosted file) or `base64`. Errors are 4xx/5xx with a JSON message.
  * The page also marks the endpoint as deprecated; the request shape here is the documented one.
  *
  * The original goes by URL because the API takes input images only as a URL or a file-store key:
@@ -54,6 +54,7 @@ export class JigsawStackProvider implements ConceptService {
       body: JSON.stringify({ prompt, url: request.originalImageUrl, return_type: 'binary' }),
       secrets: [this.options.apiKey],
       signal: request.signal,
+      onCallEnded: request.onProviderCall,
     });
     const notes = [`refined by JigsawStack image generation`];
     // Binary is what we ask for, but a JSON answer (url or base64) is also a documented shape.

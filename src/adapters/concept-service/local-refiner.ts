@@ -12,13 +12,8 @@ import path from 'node:path';
 import sharp, { type Matrix3x3, type OutputInfo, type Sharp } from 'sharp';
 import { describeError, NotAnImageError, PixelLimitExceededError } from '../../errors';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
-import {
-  describeOperation,
-  parseRefinementInstructions,
-  type ParsedInstructions,
-  type RefinementOperation,
-  type Rgb,
-} from './refinement-instructions';
+import { parseRefinementInstructions, type ParsedInstructions } from './refinement-instructions';
+import { describeOperation, type RefinementOperation, type Rgb } from './refinement-operations';
 
 export interface LocalRefinerOptions {
   /** Decoded width x height cap (decompression bombs); defaults to the download stage's default. */

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { FormData } from 'undici';
 import { InvalidProviderResponseError } from '../../errors';
+import { fileExtensionOf } from '../image-store/image-formats';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
 import {
   buildRefinementPrompt,
@@ -25,8 +26,6 @@ export interface OpenAiImagesOptions {
   http: ProviderHttpSettings;
 }
 
-const FILE_EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
-
 export class OpenAiImagesProvider implements ConceptService {
   readonly name = 'openai';
 
@@ -37,7 +36,7 @@ export class OpenAiImagesProvider implements ConceptService {
     const form = new FormData();
     const type = request.image.contentType;
     // A Blob backed by the file: the form streams it out rather than holding a copy.
-    form.append('image', await fs.openAsBlob(request.image.path, { type }), `original.${FILE_EXTENSIONS[type] ?? 'png'}`);
+    form.append('image', await fs.openAsBlob(request.image.path, { type }), `original.${fileExtensionOf(type) ?? 'png'}`);
     form.append('prompt', buildRefinementPrompt(request));
     form.append('model', model);
     form.append('n', '1');
@@ -52,6 +51,7 @@ export class OpenAiImagesProvider implements ConceptService {
       body: form,
       secrets: [this.options.apiKey],
       signal: request.signal,
+      onCallEnded: request.onProviderCall,
     });
     const json = parseJsonAnswer(this.name, answer) as { data?: Array<{ b64_json?: unknown; url?: unknown; revised_prompt?: unknown }> };
     const first = Array.isArray(json.data) ? json.data[0] : undefined;

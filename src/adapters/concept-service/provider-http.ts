@@ -1,7 +1,8 @@
 /**
  * What every remote image provider shares: one HTTP call under connect / headers / overall deadlines,
- * a cap on the answer's size, the mapping of HTTP outcomes onto Refinery's typed errors, and the
- * redaction of API keys from anything we repeat. (The call needs no heartbeat of its own: the
+ * a cap on the answer's size, the mapping of HTTP outcomes onto Refinery's typed errors, the
+ * redaction of API keys from anything we repeat, and a report of how each call went for whoever
+ * measures it (provider-call-report.ts). (The call needs no heartbeat of its own: the
  * activity's attempt heartbeats for as long as it runs, see src/activities/attempt-heartbeat.ts.)
  *
  * Provider calls are infrequent and slow (seconds each), so every call gets its own undici Agent:
@@ -18,10 +19,10 @@ import {
   describeError,
   withOperatorDetail,
 } from '../../errors';
-import { observeProviderCall } from '../../observability/metrics';
 import { inspectImage, type ImageFile, type InspectedImage } from '../images/image-inspection';
-import { parseRetryAfter } from '../http/safe-download';
+import { firstHeader, isTransientStatus, parseRetryAfter } from '../http/responses';
 import type { RefineRequest } from './concept-service';
+import type { ProviderCallListener, ProviderCallReport } from './provider-call-report';
 
 export interface ProviderHttpSettings {
   connectTimeoutMs: number;
@@ -44,6 +45,8 @@ export interface ProviderCall {
   /** Values that must never be repeated in an error or a log line (API keys). */
   secrets: string[];
   signal: RefineRequest['signal'];
+  /** Told how the call went once it ends (RefineRequest.onProviderCall). */
+  onCallEnded?: ProviderCallListener;
 }
 
 export interface ProviderAnswer {
@@ -56,8 +59,6 @@ export interface ProviderAnswer {
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 /** Error bodies are only read for their message; more than this is not a message. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
-/** 4xx answers that mean "not now" rather than "never". */
-const TRANSIENT_CLIENT_STATUSES = new Set([408, 425, 429]);
 
 /**
  * POSTs `call.body` and returns a 2xx answer; everything else becomes a typed error. An abort from
@@ -66,7 +67,9 @@ const TRANSIENT_CLIENT_STATUSES = new Set([408, 425, 429]);
  */
 export async function postToProvider(settings: ProviderHttpSettings, call: ProviderCall): Promise<ProviderAnswer> {
   call.signal.throwIfAborted();
-  const observed = observeProviderCall(call.provider);
+  const startedAt = performance.now();
+  let status: number | undefined;
+  let failure: ProviderCallReport['failure'];
   const deadline = AbortSignal.timeout(settings.timeoutMs);
   const signal = AbortSignal.any([call.signal, deadline]);
   const agent = new Agent({
@@ -83,7 +86,7 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
       headers: { 'user-agent': 'Refinery', ...call.headers },
       body: call.body,
     });
-    observed.answered(response.statusCode);
+    status = response.statusCode;
     const contentType = firstHeader(response.headers['content-type']) ?? '';
     if (response.statusCode < 200 || response.statusCode >= 300) {
       const errorBody = await readCapped(response.body, MAX_ERROR_BODY_BYTES, { truncate: true });
@@ -99,7 +102,7 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
     });
     return { status: response.statusCode, contentType, body };
   } catch (err) {
-    observed.failed(err, { cancelled: call.signal.aborted, timedOut: deadline.aborted });
+    failure = { error: err, cancelled: call.signal.aborted, timedOut: deadline.aborted };
     if (call.signal.aborted) throw call.signal.reason;
     if (err instanceof RefineryError) throw err;
     if (deadline.aborted) {
@@ -111,7 +114,7 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
       redact(`${describeError(err)}${(err as { code?: unknown }).code ? ` (${String((err as { code?: unknown }).code)})` : ''}`, call.secrets),
     );
   } finally {
-    observed.end();
+    call.onCallEnded?.({ provider: call.provider, seconds: (performance.now() - startedAt) / 1000, status, failure });
     // Closes whatever is still open (a hung body, an aborted request) at once.
     await agent.destroy().catch(() => undefined);
   }
@@ -122,7 +125,7 @@ function statusError(call: ProviderCall, response: Dispatcher.ResponseData, body
   const status = response.statusCode;
   const said = providerMessage(body);
   const message = redact(`${call.provider} answered HTTP ${status}${said ? `: ${said}` : ''}`, call.secrets);
-  if (status >= 500 || TRANSIENT_CLIENT_STATUSES.has(status)) {
+  if (isTransientStatus(status)) {
     const error = new ProviderUnavailableError(message);
     if (status === 429 || status === 503) {
       const asked = parseRetryAfter(firstHeader(response.headers['retry-after']), Date.now());
@@ -261,10 +264,6 @@ function describeNetworkError(err: unknown): string {
   // The code only: the message names the address and port connected to, which is for the operator.
   const code = (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
   return typeof code === 'string' ? code : 'network error';
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function clip(text: string, max = 500): string {

@@ -5,42 +5,27 @@
  *
  * Deterministic: the same prompt and preserved aspects always give the same operations.
  */
-
-export type Rgb = readonly [number, number, number];
-
-/** Chromatic colours a palette shift can aim at. Black, white and grey are tone words, see below. */
-export const COLOURS = {
-  red: [214, 40, 40],
-  orange: [245, 130, 32],
-  yellow: [245, 208, 50],
-  green: [56, 160, 72],
-  blue: [40, 100, 220],
-  purple: [128, 60, 170],
-  pink: [240, 120, 170],
-  brown: [130, 80, 45],
-  teal: [0, 150, 150],
-  gold: [212, 168, 55],
-} as const satisfies Record<string, Rgb>;
-
-export type ColourName = keyof typeof COLOURS;
-
-export type RefinementOperation =
-  | { kind: 'mirror'; axis: 'horizontal' | 'vertical' }
-  | { kind: 'monochrome' }
-  /** 0..1: how far toward a full sepia tone. */
-  | { kind: 'sepia'; strength: number }
-  /** Shift hues toward `target` (the mean of `colours`) keeping each pixel's luminance; strength 0..1. */
-  | { kind: 'palette'; colours: ColourName[]; target: Rgb; strength: number }
-  /** Positive is warmer (more red, less blue), negative cooler; a fraction of the channel. */
-  | { kind: 'temperature'; shift: number }
-  | { kind: 'saturation'; factor: number }
-  | { kind: 'brightness'; factor: number }
-  | { kind: 'contrast'; factor: number }
-  | { kind: 'invert' }
-  | { kind: 'blur'; sigma: number }
-  | { kind: 'sharpen'; sigma: number };
-
-export type OperationKind = RefinementOperation['kind'];
+import {
+  APPLY_ORDER,
+  COLOURS,
+  type ColourName,
+  type OperationKind,
+  type RefinementOperation,
+  type Rgb,
+} from './refinement-operations';
+import {
+  FILLER,
+  INTENSITY,
+  MODIFIER_REACH,
+  NEGATORS,
+  PRESERVATIONS,
+  RULES,
+  SLIGHT,
+  STRONG,
+  type Axis,
+  type Rule,
+  type Signal,
+} from './refinement-vocabulary';
 
 export interface WithheldOperation {
   operation: RefinementOperation;
@@ -56,136 +41,6 @@ export interface ParsedInstructions {
   /** Operations the prompt asked for but a preserved aspect forbids. */
   withheld: WithheldOperation[];
 }
-
-type Axis = 'brightness' | 'saturation' | 'contrast' | 'temperature' | 'sharpness';
-
-/** What one matched phrase asks for, before amounts are settled across the whole prompt. */
-type Signal =
-  | { kind: 'colour'; colour: ColourName }
-  | { kind: 'axis'; axis: Axis; direction: 1 | -1; weight?: number }
-  | { kind: 'monochrome' }
-  | { kind: 'sepia'; strength: number }
-  | { kind: 'invert' }
-  | { kind: 'mirror'; axis: 'horizontal' | 'vertical' };
-
-interface Rule {
-  phrases: string[];
-  signals: Signal[];
-}
-
-const up = (axis: Axis, weight = 1): Signal => ({ kind: 'axis', axis, direction: 1, weight });
-const down = (axis: Axis, weight = 1): Signal => ({ kind: 'axis', axis, direction: -1, weight });
-const colours = (...names: ColourName[]): Signal[] => names.map((colour) => ({ kind: 'colour', colour }));
-
-/**
- * The vocabulary. Phrases are matched on whole words after normalisation (lower case, hyphens as
- * spaces); where two overlap the longer wins, so "washed out" beats nothing and "upside down" is
- * one phrase. Rules made only of axis signals can be negated ("less bright" = darker); the others
- * cannot, and a negated one ("no red") counts as not understood.
- */
-const RULES: Rule[] = [
-  { phrases: ['red', 'reds', 'redder', 'reddish', 'crimson', 'scarlet'], signals: colours('red') },
-  { phrases: ['orange', 'oranges', 'orangey', 'orangish'], signals: colours('orange') },
-  { phrases: ['yellow', 'yellows', 'yellower', 'yellowish'], signals: colours('yellow') },
-  { phrases: ['green', 'greens', 'greener', 'greenish'], signals: colours('green') },
-  { phrases: ['blue', 'blues', 'bluer', 'bluish', 'blueish'], signals: colours('blue') },
-  { phrases: ['purple', 'purples', 'purplish', 'violet', 'violets'], signals: colours('purple') },
-  { phrases: ['pink', 'pinks', 'pinker', 'pinkish'], signals: colours('pink') },
-  { phrases: ['brown', 'browns', 'brownish'], signals: colours('brown') },
-  { phrases: ['teal', 'cyan', 'turquoise', 'aqua'], signals: colours('teal') },
-  { phrases: ['gold', 'golden'], signals: colours('gold') },
-  // Themes: a mood is a small palette.
-  { phrases: ['autumn', 'autumnal', 'autumny'], signals: colours('orange', 'red', 'brown') },
-  { phrases: ['ocean', 'oceanic', 'sea', 'seaside', 'marine', 'nautical', 'underwater'], signals: colours('blue', 'teal') },
-  { phrases: ['forest', 'woodland', 'foliage', 'leafy'], signals: colours('green') },
-  // Neutrals change tone, not hue: there is no hue to shift toward.
-  { phrases: ['black', 'blacker'], signals: [down('brightness')] },
-  { phrases: ['white', 'whiter'], signals: [up('brightness')] },
-  { phrases: ['grey', 'gray', 'greyer', 'grayer', 'greyish', 'grayish'], signals: [down('saturation')] },
-  { phrases: ['pastel', 'pastels', 'pale', 'paler'], signals: [up('brightness', 0.6), down('saturation')] },
-  { phrases: ['neon', 'electric', 'fluorescent'], signals: [up('saturation', 1.5)] },
-
-  {
-    phrases: ['bright', 'brighter', 'brighten', 'brightened', 'brightness', 'lighter', 'lighten', 'sunnier'],
-    signals: [up('brightness')],
-  },
-  { phrases: ['dark', 'darker', 'darken', 'darkened', 'dim', 'dimmer', 'dimmed', 'moody', 'moodier'], signals: [down('brightness')] },
-  { phrases: ['contrast', 'contrasty', 'high contrast', 'higher contrast', 'punchy', 'punchier'], signals: [up('contrast')] },
-  // Not "flat": in logo briefs that names a design style, not a tonal wish.
-  { phrases: ['low contrast', 'lower contrast'], signals: [down('contrast')] },
-  { phrases: ['warm', 'warmer', 'warmth', 'warmed'], signals: [up('temperature')] },
-  { phrases: ['cool', 'cooler', 'cold', 'colder', 'icy', 'chilly', 'chillier'], signals: [down('temperature')] },
-  {
-    phrases: ['vibrant', 'vivid', 'saturated', 'saturate', 'saturation', 'colourful', 'colorful', 'pop', 'richer'],
-    signals: [up('saturation')],
-  },
-  {
-    phrases: ['muted', 'mute', 'desaturated', 'desaturate', 'washed out', 'dull', 'duller', 'subdued', 'faded', 'tone down', 'toned down'],
-    signals: [down('saturation')],
-  },
-  {
-    phrases: ['blur', 'blurry', 'blurred', 'blurrier', 'soft', 'softer', 'soften', 'softened', 'dreamy', 'hazy', 'fuzzy'],
-    signals: [down('sharpness')],
-  },
-  { phrases: ['sharp', 'sharper', 'sharpen', 'sharpened', 'sharpness', 'crisp', 'crisper', 'crispness'], signals: [up('sharpness')] },
-
-  {
-    phrases: ['monochrome', 'monochromatic', 'grayscale', 'greyscale', 'gray scale', 'grey scale', 'noir'],
-    signals: [{ kind: 'monochrome' }],
-  },
-  { phrases: ['sepia', 'sepia toned'], signals: [{ kind: 'sepia', strength: 1 }] },
-  { phrases: ['vintage', 'retro', 'antique', 'old photo', 'aged'], signals: [{ kind: 'sepia', strength: 0.5 }] },
-  { phrases: ['invert', 'inverted', 'inverse', 'negative', 'negate'], signals: [{ kind: 'invert' }] },
-  {
-    phrases: ['flip vertically', 'flip it vertically', 'flipped vertically', 'mirror vertically', 'vertical flip', 'upside down'],
-    signals: [{ kind: 'mirror', axis: 'vertical' }],
-  },
-  {
-    phrases: ['flip', 'flipped', 'mirror', 'mirrored', 'mirror image', 'flip horizontally', 'horizontal flip'],
-    signals: [{ kind: 'mirror', axis: 'horizontal' }],
-  },
-];
-
-/** Words just before a phrase that turn it around: "less bright", "not as dark", "reduce contrast". */
-const NEGATORS = new Set(['less', 'not', 'no', 'without', 'lower', 'reduce', 'reduced', 'decrease', 'fewer', 'dont', 'never']);
-const STRONG = new Set([
-  'very', 'much', 'lot', 'lots', 'really', 'strongly', 'heavily', 'extremely', 'super', 'way', 'far', 'significantly', 'dramatically',
-]);
-const SLIGHT = new Set(['slightly', 'bit', 'little', 'touch', 'hint', 'subtle', 'subtly', 'somewhat', 'tad', 'gently', 'mildly']);
-const INTENSITY = { slight: 0.5, normal: 1, strong: 1.8 } as const;
-/** How many words before a phrase can negate or intensify it. */
-const MODIFIER_REACH = 3;
-
-/** Filler: a fragment made only of these ("please", "make it a bit") is not worth reporting. */
-const FILLER = new Set([
-  ...NEGATORS, ...STRONG, ...SLIGHT,
-  'a', 'an', 'the', 'it', 'its', 'this', 'that', 'make', 'more', 'some', 'as', 'so', 'too', 'to', 'of', 'with', 'and',
-  'please', 'thanks', 'thank', 'you', 'can', 'could', 'would', 'just', 'overall', 'whole', 'image', 'picture', 'concept',
-  'logo', 'design', 'look', 'looks', 'looking', 'feel', 'theme', 'themed', 'style', 'tone', 'tones', 'colour', 'colours',
-  'color', 'colors', 'palette', 'i', 'want', 'like', 'give', 'use', 'even',
-]);
-
-/** Fixed order, whatever order the prompt used: colour replacement first so a named palette tints a
- * monochrome/sepia result, tonal grading next, invert after grading, spatial filters last. */
-const APPLY_ORDER: OperationKind[] = [
-  'mirror', 'monochrome', 'sepia', 'palette', 'temperature', 'saturation', 'brightness', 'contrast', 'invert', 'blur', 'sharpen',
-];
-
-/** Preserved aspects, recognised by keyword, and the operations each one forbids. */
-const PRESERVATIONS: { pattern: RegExp; forbids: OperationKind[] }[] = [
-  {
-    pattern: /\b(colou?rs?|colou?ring|palette|hues?|tints?)\b/,
-    forbids: ['monochrome', 'sepia', 'palette', 'temperature', 'saturation', 'invert'],
-  },
-  { pattern: /\b(brightness|lighting|light|exposure|luminance|tones?|tonal)\b/, forbids: ['brightness', 'contrast', 'invert'] },
-  { pattern: /\bcontrast\b/, forbids: ['contrast'] },
-  {
-    pattern: /\b(shapes?|layout|composition|orientation|outlines?|silhouette|structure|form|position|geometry|proportions)\b/,
-    forbids: ['mirror', 'blur'],
-  },
-  { pattern: /\b(details?|sharpness|texture|edges?|focus|clarity|crispness)\b/, forbids: ['blur', 'sharpen'] },
-  { pattern: /\beverything\b/, forbids: [...APPLY_ORDER] },
-];
 
 interface Match {
   start: number;
@@ -352,38 +207,4 @@ function forbiddenBy(aspect: string): Set<OperationKind> {
 /** Two decimals: keeps the operations (and the notes built from them) free of float noise. */
 function round(value: number): number {
   return Math.round(value * 100) / 100;
-}
-
-/** A short human phrase for notes, e.g. "shifted colours toward orange, red and brown (45%)". */
-export function describeOperation(op: RefinementOperation): string {
-  const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
-  const times = (factor: number) => `×${factor.toFixed(2)}`;
-  switch (op.kind) {
-    case 'mirror':
-      return op.axis === 'horizontal' ? 'mirrored horizontally' : 'flipped vertically';
-    case 'monochrome':
-      return 'converted to monochrome';
-    case 'sepia':
-      return `sepia toning (${percent(op.strength)})`;
-    case 'palette':
-      return `shifted colours toward ${listWords(op.colours)} (${percent(op.strength)})`;
-    case 'temperature':
-      return `${op.shift > 0 ? 'warmer' : 'cooler'} (${percent(Math.abs(op.shift))})`;
-    case 'saturation':
-      return `${op.factor > 1 ? 'more' : 'less'} saturated (${times(op.factor)})`;
-    case 'brightness':
-      return `${op.factor > 1 ? 'brighter' : 'darker'} (${times(op.factor)})`;
-    case 'contrast':
-      return `${op.factor > 1 ? 'more' : 'less'} contrast (${times(op.factor)})`;
-    case 'invert':
-      return 'inverted colours';
-    case 'blur':
-      return `softened with a blur (sigma ${op.sigma})`;
-    case 'sharpen':
-      return `sharpened (sigma ${op.sigma})`;
-  }
-}
-
-function listWords(words: readonly string[]): string {
-  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }

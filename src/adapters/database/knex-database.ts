@@ -1,5 +1,5 @@
 /**
- * The knex plumbing the concept store and the gateway share: one way to connect to the configured
+ * The knex plumbing the stores and the gateway share: one way to connect to the configured
  * database (PostgreSQL, or the embedded SQLite file), and migrations listed in code.
  */
 import fs from 'node:fs/promises';
@@ -41,7 +41,11 @@ export async function connectDatabase(db: DatabaseConfig, { log }: { log?: Knex.
 }
 
 export interface NamedMigration {
-  /** Recorded in the bookkeeping table: never rename a migration once it has shipped. */
+  /**
+   * What knex records in the store's bookkeeping table once the migration has run. Fixed for good
+   * once shipped: knex refuses to migrate a database whose table names a migration the list no
+   * longer has, and would run a renamed migration a second time.
+   */
   name: string;
   migration: Knex.Migration;
 }

@@ -7,7 +7,7 @@
 import { Agent, request } from 'undici';
 import { BlockedAddressError, InvalidWebhookUrlError, describeError } from '../../errors';
 import { anyAddress, parseIpLiteral, publicAddressesOnly, type AddressPolicy } from './address-policy';
-import { checkedLookup, refuseForbiddenLiteral, resolveWithSystemDns, type HostResolver } from './safe-download';
+import { checkedLookup, refuseForbiddenLiteral, resolveWithSystemDns, type HostResolver } from './address-checks';
 
 export interface WebhookHttpSettings {
   /** Deadline of one delivery attempt: connection, request and answer. */

@@ -2,35 +2,18 @@
  * An ImageStore on a local (or mounted) filesystem. Each blob lives at `<root>/<key>`, with its
  * content type and metadata in `<root>/<key>.meta.json` beside it. Writes go to a temp file
  * `.<name>~<hex>.tmp` beside the target and are renamed over it, so a reader never sees a torn blob;
- * a process killed between the two leaves the temp file, which the removals below clean up.
+ * a process killed between the two leaves the temp file, which the removals below clean up
+ * (filesystem-temp-files.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream, constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StorageMisconfiguredError, StorageUnavailableError } from '../../errors';
+import { StorageMisconfiguredError } from '../../errors';
+import { hasCode, isAbsent, toStorageError } from './filesystem-errors';
+import { commitTempFile, removeTempFilesOf, syncDirectory, unlinkIfPresent, writeTempFile, type TempFile } from './filesystem-temp-files';
 import { assertSafeKey, contentTypeFromKey, isSafeKey, META_SUFFIX } from './image-keys';
 import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
-
-/** Errors after which the same operation may well succeed later (disk freed, fds released, NFS back). */
-const TRANSIENT_FS_CODES = new Set([
-  'EIO',
-  'ENOSPC',
-  'EDQUOT',
-  'EMFILE',
-  'ENFILE',
-  'EAGAIN',
-  'EBUSY',
-  'EINTR',
-  'ETIMEDOUT',
-  'ESTALE',
-  'ENOMEM',
-]);
-
-interface MetaFile {
-  contentType: string;
-  metadata: Record<string, unknown>;
-}
+import { serialiseMetaFile, type MetaFile } from './meta-sidecar';
 
 export class FilesystemImageStore implements ImageStore {
   private readonly root: string;
@@ -66,9 +49,7 @@ export class FilesystemImageStore implements ImageStore {
    */
   private async write(key: string, options: PutOptions, fill: (temp: TempFile) => Promise<void>): Promise<StoredObject> {
     const blobPath = this.pathFor(key);
-    // Serialise before touching the disk so a bad metadata value cannot leave half a put behind.
-    const meta: MetaFile = { contentType: options.contentType, metadata: options.metadata ?? {} };
-    const metaJson = Buffer.from(JSON.stringify(meta, null, 2));
+    const metaJson = serialiseMetaFile(options);
     try {
       const blobTemp = await writeTempFile(blobPath, fill);
       try {
@@ -235,116 +216,4 @@ export class FilesystemImageStore implements ImageStore {
       }
     }
   }
-}
-
-interface TempFile {
-  path: string;
-  /** Open for writing; fsynced and closed after the fill. */
-  handle: fs.FileHandle;
-}
-
-/**
- * A temp file in the target's own directory (so rename is atomic), filled and fsynced; removed if
- * anything fails. The temp name contains `~`, which no key may, so it can never collide with a blob.
- */
-async function writeTempFile(target: string, fill: (temp: TempFile) => Promise<void>): Promise<string> {
-  const dir = path.dirname(target);
-  const tempPath = path.join(dir, `.${path.basename(target)}~${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await openTempFile(dir, tempPath);
-  try {
-    try {
-      await fill({ path: tempPath, handle });
-      // A fill by path (copyFile) wrote to the same file, which this handle still refers to.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    await fs.rm(tempPath, { force: true }).catch(() => undefined);
-    throw err;
-  }
-  return tempPath;
-}
-
-/** Renames a filled temp file over its target; removes it if that fails. */
-async function commitTempFile(tempPath: string, target: string): Promise<void> {
-  try {
-    await fs.rename(tempPath, target);
-  } catch (err) {
-    await fs.rm(tempPath, { force: true }).catch(() => undefined);
-    throw err;
-  }
-}
-
-/**
- * A concurrent `remove` may prune the folder between our mkdir and open (it is empty at that
- * moment), so an ENOENT here means "make the folder again", a few times.
- */
-async function openTempFile(dir: string, tempPath: string): Promise<fs.FileHandle> {
-  for (let attempt = 1; ; attempt++) {
-    await fs.mkdir(dir, { recursive: true });
-    try {
-      return await fs.open(tempPath, 'wx', 0o644);
-    } catch (err) {
-      if (!hasCode(err, 'ENOENT') || attempt >= 3) throw err;
-    }
-  }
-}
-
-/** Temp files of `.<name>~<hex>.tmp` for the blob and for its meta file (see writeTempFile). */
-async function removeTempFilesOf(blobPath: string): Promise<void> {
-  const dir = path.dirname(blobPath);
-  const name = path.basename(blobPath);
-  const prefixes = [`.${name}~`, `.${name}${META_SUFFIX}~`];
-  let entries: string[];
-  try {
-    entries = await fs.readdir(dir);
-  } catch (err) {
-    if (isAbsent(err)) return;
-    throw err;
-  }
-  const temps = entries.filter((entry) => entry.endsWith('.tmp') && prefixes.some((p) => entry.startsWith(p)));
-  await Promise.all(temps.map((entry) => unlinkIfPresent(path.join(dir, entry))));
-}
-
-/** Makes the renames themselves durable; best effort where directories cannot be fsynced. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch (err) {
-    if (!hasCode(err, 'EISDIR', 'EINVAL', 'EPERM', 'EBADF')) throw err;
-  } finally {
-    await handle?.close();
-  }
-}
-
-async function unlinkIfPresent(file: string): Promise<boolean> {
-  try {
-    await fs.unlink(file);
-    return true;
-  } catch (err) {
-    if (isAbsent(err)) return false;
-    throw err;
-  }
-}
-
-/** ENOTDIR: a segment of the key is a file, so the key itself cannot exist. */
-function isAbsent(err: unknown): boolean {
-  return hasCode(err, 'ENOENT', 'ENOTDIR');
-}
-
-function hasCode(err: unknown, ...codes: string[]): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && codes.includes(code);
-}
-
-/** Transient filesystem trouble becomes StorageUnavailableError; anything else stays as it is. */
-function toStorageError(err: unknown, action: string): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code && TRANSIENT_FS_CODES.has(code)) {
-    return new StorageUnavailableError(`image store could not ${action}: ${code}`, { cause: err });
-  }
-  return err;
 }

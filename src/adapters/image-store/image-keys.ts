@@ -3,6 +3,8 @@
  * keep a key from escaping a filesystem root, and make keys portable between the stores (an S3 key
  * allowed here is also a valid file path, and the reverse).
  */
+import { contentTypeOfExtension } from './image-formats';
+
 export const META_SUFFIX = '.meta.json';
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 /** Leaves room for the meta suffix and the temp-file decoration within the usual 255-byte name limit. */
@@ -31,15 +33,7 @@ export function assertSafeKey(key: string): void {
 }
 
 /** Used when a blob's metadata cannot be read (placed by hand, or a crash between the two writes). */
-const CONTENT_TYPE_BY_EXTENSION: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-};
-
 export function contentTypeFromKey(key: string): string {
-  const extension = /\.([A-Za-z0-9]+)$/.exec(key)?.[1]?.toLowerCase();
-  return (extension && CONTENT_TYPE_BY_EXTENSION[extension]) ?? 'application/octet-stream';
+  const extension = /\.([A-Za-z0-9]+)$/.exec(key)?.[1];
+  return (extension && contentTypeOfExtension(extension)) ?? 'application/octet-stream';
 }

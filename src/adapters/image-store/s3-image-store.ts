@@ -11,18 +11,13 @@
  * upload leaves one behind, so the removals abort the unfinished uploads of their keys too.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
-  AbortMultipartUploadCommand,
   CopyObjectCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -32,6 +27,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
 import { assertSafeKey, isSafeKey, META_SUFFIX } from './image-keys';
+import { serialiseMetaFile } from './meta-sidecar';
+import { readAll, writeAllToFile } from './s3-bodies';
+import { abortUploads, abortUploadsUnder, deleteObjects, type S3Bucket } from './s3-cleanup';
 import { toS3StoreError } from './s3-errors';
 
 export interface S3ImageStoreOptions {
@@ -51,8 +49,6 @@ export interface S3ImageStoreOptions {
 /** 8 MiB parts, two in flight: the parts are views of the caller's buffer, not copies. */
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
-/** DeleteObjects takes at most this many keys per request. */
-const DELETE_BATCH = 1000;
 
 export class S3ImageStore implements ImageStore {
   private readonly client: S3Client;
@@ -87,8 +83,7 @@ export class S3ImageStore implements ImageStore {
 
   async put(key: string, data: Buffer, options: PutOptions): Promise<StoredObject> {
     const objectKey = this.objectKey(key);
-    // Serialise before any request so a bad metadata value cannot leave half a put behind.
-    const meta = Buffer.from(JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }, null, 2));
+    const meta = serialiseMetaFile(options);
     await this.call(`store ${key}`, async () => {
       // Meta first: once the blob (the thing `exists`/`get` look at) appears, its meta is already there.
       await this.client.send(
@@ -120,7 +115,7 @@ export class S3ImageStore implements ImageStore {
   async copy(from: string, to: string, options: PutOptions): Promise<StoredObject> {
     const source = this.objectKey(from);
     const target = this.objectKey(to);
-    const meta = Buffer.from(JSON.stringify({ contentType: options.contentType, metadata: options.metadata ?? {} }, null, 2));
+    const meta = serialiseMetaFile(options);
     // The source first: an absent one must leave nothing behind, not even the sidecar.
     await this.call(`check ${from}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: source })), from);
     await this.call(`store ${to}`, async () => {
@@ -150,25 +145,13 @@ export class S3ImageStore implements ImageStore {
 
   async getFile(key: string, file: string): Promise<{ contentType: string; bytes: number }> {
     const blob = await this.open(key);
-    let bytes = 0;
-    const counted = async function* (): AsyncGenerator<Buffer> {
-      for await (const chunk of blob.stream) {
-        bytes += (chunk as Buffer).length;
-        yield chunk as Buffer;
-      }
-    };
     try {
-      await this.call(`read ${key}`, async () => {
-        await pipeline(counted(), createWriteStream(file));
-        if (blob.size !== undefined && bytes !== blob.size) {
-          throw Object.assign(new Error(`S3 body ended after ${bytes} of ${blob.size} bytes`), { code: 'ECONNRESET' });
-        }
-      });
+      const bytes = await this.call(`read ${key}`, () => writeAllToFile(blob.stream, file, blob.size));
+      return { contentType: blob.contentType, bytes };
     } catch (err) {
       await fs.rm(file, { force: true }).catch(() => undefined);
       throw err;
     }
-    return { contentType: blob.contentType, bytes };
   }
 
   async open(key: string): Promise<OpenedBlob> {
@@ -196,15 +179,15 @@ export class S3ImageStore implements ImageStore {
     // DeleteObjects reports absent keys as deleted too, so look first to count what was there.
     const present = await Promise.all(keys.map((key) => this.exists(key)));
     await this.call(`remove ${keys.join(', ')}`, async () => {
-      await this.deleteObjects(objectKeys.flatMap((k) => [k, k + META_SUFFIX]));
-      await this.abortUploads(objectKeys);
+      await deleteObjects(this.target, objectKeys.flatMap((k) => [k, k + META_SUFFIX]));
+      await abortUploads(this.target, objectKeys);
     });
     return present.filter(Boolean).length;
   }
 
   async removePartialWrites(keys: string[]): Promise<void> {
     const objectKeys = keys.map((key) => this.objectKey(key));
-    await this.call(`remove partial writes of ${keys.join(', ')}`, () => this.abortUploads(objectKeys));
+    await this.call(`remove partial writes of ${keys.join(', ')}`, () => abortUploads(this.target, objectKeys));
   }
 
   async removePrefix(prefix: string): Promise<void> {
@@ -215,10 +198,10 @@ export class S3ImageStore implements ImageStore {
         const page = await this.client.send(
           new ListObjectsV2Command({ Bucket: this.bucket, Prefix: objectPrefix, ContinuationToken: token }),
         );
-        await this.deleteObjects((page.Contents ?? []).map((o) => o.Key!).filter(Boolean));
+        await deleteObjects(this.target, (page.Contents ?? []).map((o) => o.Key!).filter(Boolean));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
-      await this.abortUploadsUnder(objectPrefix, () => true);
+      await abortUploadsUnder(this.target, objectPrefix, () => true);
     });
   }
 
@@ -242,7 +225,7 @@ export class S3ImageStore implements ImageStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       const probe = `${this.keyPrefix}.refinery-startup-check-${randomUUID()}`;
       await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: probe, Body: 'ok', ContentType: 'text/plain' }));
-      await this.deleteObjects([probe]);
+      await deleteObjects(this.target, [probe]);
     });
   }
 
@@ -257,48 +240,14 @@ export class S3ImageStore implements ImageStore {
     this.client.destroy();
   }
 
+  /** The client and bucket, for the removals in s3-cleanup.ts. */
+  private get target(): S3Bucket {
+    return { client: this.client, bucket: this.bucket };
+  }
+
   private objectKey(key: string): string {
     assertSafeKey(key);
     return this.keyPrefix + key;
-  }
-
-  private async deleteObjects(objectKeys: string[]): Promise<void> {
-    for (let i = 0; i < objectKeys.length; i += DELETE_BATCH) {
-      const batch = objectKeys.slice(i, i + DELETE_BATCH);
-      const answer = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-      );
-      // A multi-delete answers 200 with per-key errors: surface the first (absent keys are not errors).
-      const failed = answer.Errors?.find((e) => e.Code !== 'NoSuchKey');
-      if (failed) throw Object.assign(new Error(`could not delete ${failed.Key}: ${failed.Code} ${failed.Message ?? ''}`), { name: failed.Code ?? 'DeleteFailed' });
-    }
-  }
-
-  /** Aborts the unfinished multipart uploads of exactly these objects and of their sidecars. */
-  private async abortUploads(objectKeys: string[]): Promise<void> {
-    for (const objectKey of objectKeys) {
-      await this.abortUploadsUnder(objectKey, (k) => k === objectKey || k === objectKey + META_SUFFIX);
-    }
-  }
-
-  private async abortUploadsUnder(prefix: string, matches: (objectKey: string) => boolean): Promise<void> {
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    for (;;) {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-      );
-      for (const upload of page.Uploads ?? []) {
-        if (!upload.Key || !upload.UploadId || !matches(upload.Key)) continue;
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId })).catch((err) => {
-          // Aborted meanwhile by another cleanup: that is the goal reached.
-          if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;
-        });
-      }
-      if (!page.IsTruncated) return;
-      keyMarker = page.NextKeyMarker;
-      uploadIdMarker = page.NextUploadIdMarker;
-    }
   }
 
   /** Runs an S3 call, turning its failures into the store's typed errors. */
@@ -309,26 +258,4 @@ export class S3ImageStore implements ImageStore {
       throw toS3StoreError(err, { action, key, bucket: this.bucket, ...this.settings });
     }
   }
-}
-
-/**
- * Reads a body into one buffer: preallocated when the length is known, so the image is held once,
- * as `fs.readFile` holds it in the filesystem store.
- */
-async function readAll(stream: Readable, length?: number): Promise<Buffer> {
-  if (length === undefined) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  }
-  const data = Buffer.allocUnsafe(length);
-  let offset = 0;
-  for await (const chunk of stream) {
-    const bytes = chunk as Buffer;
-    if (offset + bytes.length > length) throw Object.assign(new Error('S3 sent more bytes than its Content-Length'), { code: 'ECONNRESET' });
-    bytes.copy(data, offset);
-    offset += bytes.length;
-  }
-  if (offset !== length) throw Object.assign(new Error(`S3 body ended after ${offset} of ${length} bytes`), { code: 'ECONNRESET' });
-  return data;
 }

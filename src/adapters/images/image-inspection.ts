@@ -6,8 +6,7 @@
 import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import { NotAnImageError, PixelLimitExceededError, describeError } from '../../errors';
-
-export type ImageFormat = 'png' | 'jpeg' | 'webp';
+import { contentTypeOfFormat, type AcceptedImageFormat as ImageFormat } from '../image-store/image-formats';
 
 export interface InspectedImage {
   format: ImageFormat;
@@ -15,12 +14,6 @@ export interface InspectedImage {
   width: number;
   height: number;
 }
-
-const CONTENT_TYPES: Record<ImageFormat, string> = {
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-};
 
 export interface PixelLimits {
   maxPixels: number;
@@ -69,7 +62,7 @@ async function inspect(input: Buffer | string, head: Buffer, size: number, limit
   }
 
   await decodeCompletely(input, format, limits.maxPixels);
-  return { format, contentType: CONTENT_TYPES[format], width, height };
+  return { format, contentType: contentTypeOfFormat(format), width, height };
 }
 
 /** Enough of the start of the bytes to tell every accepted format. */

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { openMigratedDatabase, type DatabaseConfig } from '../database/knex-database';
-import { classifyDatabaseError } from '../concept-store/knex-concept-store';
+import { classifyDatabaseError } from '../database/database-errors';
 import {
   WEBHOOK_ATTEMPTS_TABLE,
   WEBHOOK_DELIVERIES_TABLE,

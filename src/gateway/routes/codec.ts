@@ -7,13 +7,14 @@
  */
 import fastifyCors from '@fastify/cors';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PayloadDecryptionError } from '../../errors';
-import { ApiKeys } from '../api-keys';
-import { Authenticator } from '../auth';
-import type { GatewayContext, ZodApp } from '../context';
-import { OperatorAuthenticator } from '../operator-auth';
-import { HttpProblem, ProblemType } from '../problems';
+import { Authenticator } from '../auth/authenticator';
+import { OperatorAuthenticator } from '../auth/operator-auth';
+import type { RouteOptions } from '../http/context';
+import { HttpProblem, ProblemType } from '../http/problems';
+import { ApiKeys } from '../stores/api-keys';
 
 /** A history page the UI decodes at once holds many payloads; ours are small (no image bytes), so this is generous. */
 const CODEC_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -28,10 +29,15 @@ type JsonPayload = z.infer<typeof jsonPayload>;
 
 const problem = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional() }).passthrough();
 
-/** `codecs`: the Temporal clients' own, from temporalDataConverter, applied in the same order. */
-export async function registerCodecRoutes(app: ZodApp, ctx: GatewayContext, codecs: readonly PayloadCodec[]): Promise<void> {
+export interface CodecRouteOptions extends RouteOptions {
+  /** The Temporal clients' own, from temporalDataConverter, applied in the same order. */
+  codecs: readonly PayloadCodec[];
+}
+
+/** Registered under /codec, in a scope of its own: the CORS and operator hooks below stay inside it. */
+export const codecRoutes: FastifyPluginAsyncZod<CodecRouteOptions> = async (app, { ctx, codecs }) => {
   const settings = ctx.config.codec;
-  // fastify-plugin'd, so its hooks stay inside this (encapsulated) /codec context: the API gets no CORS.
+  // @fastify/cors is a fastify-plugin: it hooks this scope, so the API gets no CORS.
   const allowed = new Set(settings.corsOrigins);
   await app.register(fastifyCors, {
     // A function, not the list: for any other origin the plugin then adds no CORS header at all
@@ -80,7 +86,7 @@ export async function registerCodecRoutes(app: ZodApp, ctx: GatewayContext, code
   };
   route('encode', encode, 'Encrypt payloads with the current key (Web UI remote codec)');
   route('decode', decode, 'Decrypt payloads with any configured key (Web UI remote codec)');
-}
+};
 
 function fromJson({ metadata, data }: JsonPayload): Payload {
   return {

@@ -1,11 +1,14 @@
 /** GET /v1/concepts/:conceptId: the stored concept, to its owner only, with a freshly signed image URL. */
-import type { GatewayContext, ZodApp } from '../context';
-import { notFound } from '../problems';
-import { commonProblems, conceptIdParams, conceptView } from '../schemas';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { RouteOptions } from '../http/context';
+import { notFound } from '../http/problems';
+import { conceptIdParams, conceptView } from './concepts.schemas';
+import { commonProblems } from './shared.schemas';
 
-export function registerConceptRoutes(app: ZodApp, ctx: GatewayContext): void {
+/** Registered under /v1/concepts. */
+export const conceptRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { ctx }) => {
   app.get(
-    '/v1/concepts/:conceptId',
+    '/:conceptId',
     {
       schema: {
         summary: 'A refined concept',
@@ -20,4 +23,4 @@ export function registerConceptRoutes(app: ZodApp, ctx: GatewayContext): void {
       return ctx.views.concept(concept);
     },
   );
-}
+};

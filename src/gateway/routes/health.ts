@@ -1,12 +1,13 @@
 /** Liveness (the process answers) and readiness (Temporal and the database answer). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { describeError } from '../../errors';
-import type { GatewayContext, ZodApp } from '../context';
+import type { RouteOptions } from '../http/context';
 
 const READINESS_TIMEOUT_MS = 2_000;
 const checks = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()) });
 
-export function registerHealthRoutes(app: ZodApp, ctx: GatewayContext): void {
+export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { ctx }) => {
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
     status: 'ok' as const,
   }));
@@ -34,7 +35,7 @@ export function registerHealthRoutes(app: ZodApp, ctx: GatewayContext): void {
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: results });
     },
   );
-}
+};
 
 function withTimeout<T>(work: Promise<T>): Promise<T> {
   return Promise.race([

@@ -4,24 +4,27 @@
  * The bytes are streamed from the store (IMAGE_DELIVERY=stream), or the answer is a redirect to a
  * presigned URL of the store that expires with the link (IMAGE_DELIVERY=redirect, S3 only).
  */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ACCEPTED_CONTENT_TYPES } from '../../adapters/image-store/image-formats';
 import { assertSafeKey, InvalidImageKeyError } from '../../adapters/image-store/image-keys';
 import { BlobNotFoundError } from '../../adapters/image-store/image-store';
-import type { GatewayContext, ZodApp } from '../context';
-import { HttpProblem, notFound, ProblemType } from '../problems';
-import { problem } from '../schemas';
+import type { RouteOptions } from '../http/context';
+import { HttpProblem, notFound, ProblemType } from '../http/problems';
+import { problem } from './shared.schemas';
 
 const imageQuery = z.object({ expires: z.string().max(20).optional(), signature: z.string().max(100).optional() });
 
-export function registerImageRoutes(app: ZodApp, ctx: GatewayContext): void {
+/** Registered under /images: the rest of the path is the store key. */
+export const imageRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { ctx }) => {
   app.get(
-    '/images/*',
+    '/*',
     {
       schema: {
         summary: 'A stored image through its signed, expiring URL',
         tags: ['images'],
         querystring: imageQuery,
-        produces: ['image/png', 'image/jpeg', 'image/webp'],
+        produces: [...ACCEPTED_CONTENT_TYPES],
         response: {
           200: z.any().meta({ description: 'the image bytes' }),
           307: z.any().meta({ description: 'IMAGE_DELIVERY=redirect: the image at a presigned URL of the store, valid no longer than the link' }),
@@ -64,4 +67,4 @@ export function registerImageRoutes(app: ZodApp, ctx: GatewayContext): void {
       }
     },
   );
-}
+};

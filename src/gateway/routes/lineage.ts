@@ -2,19 +2,23 @@
  * Concept lineage: refine a stored concept again, list the caller's concepts, show a concept's
  * lineage, delete a concept. Someone else's concept answers 404 on every route, like an unknown id.
  */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { allPublishedKeys } from '../../activities/blob-keys';
 import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
-import type { GatewayContext, ZodApp } from '../context';
-import { notFound } from '../problems';
-import { commonProblems, conceptIdParams, problem, startedRefinement } from '../schemas';
-import { conceptList, conceptListQuery, lineageView, refineConceptBody } from '../lineage-schemas';
+import { allPublishedKeys } from '../../adapters/image-store/key-layout';
+import type { RouteOptions } from '../http/context';
+import { notFound } from '../http/problems';
 import { replyStarted } from '../started-reply';
+import { conceptIdParams } from './concepts.schemas';
+import { conceptList, conceptListQuery, lineageView, refineConceptBody } from './lineage.schemas';
+import { startedRefinement } from './refinements.schemas';
+import { commonProblems, problem } from './shared.schemas';
 
 /** A lineage longer than this is cut (a cycle cannot happen, but a walk must end anyway). */
 const MAX_CHAIN = 1000;
 
-export function registerLineageRoutes(app: ZodApp, ctx: GatewayContext): void {
+/** Registered under /v1/concepts, beside conceptRoutes. */
+export const lineageRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { ctx }) => {
   const requireOwnedConcept = async (userId: string, conceptId: string): Promise<RefinedConcept> => {
     const concept = await ctx.conceptStore.findById(conceptId);
     if (!concept || concept.userId !== userId) throw notFound(`concept ${conceptId}`);
@@ -28,7 +32,7 @@ export function registerLineageRoutes(app: ZodApp, ctx: GatewayContext): void {
   });
 
   app.post(
-    '/v1/concepts/:conceptId/refinements',
+    '/:conceptId/refinements',
     {
       schema: {
         summary: 'Refine a stored concept again',
@@ -62,7 +66,7 @@ export function registerLineageRoutes(app: ZodApp, ctx: GatewayContext): void {
   );
 
   app.get(
-    '/v1/concepts',
+    '',
     {
       schema: {
         summary: "List the caller's concepts, newest first",
@@ -79,7 +83,7 @@ export function registerLineageRoutes(app: ZodApp, ctx: GatewayContext): void {
   );
 
   app.get(
-    '/v1/concepts/:conceptId/lineage',
+    '/:conceptId/lineage',
     {
       schema: {
         summary: "A concept's lineage: the chain from its root to it, and its direct children",
@@ -107,7 +111,7 @@ export function registerLineageRoutes(app: ZodApp, ctx: GatewayContext): void {
   );
 
   app.delete(
-    '/v1/concepts/:conceptId',
+    '/:conceptId',
     {
       schema: {
         summary: 'Delete a concept and its image',
@@ -125,4 +129,4 @@ export function registerLineageRoutes(app: ZodApp, ctx: GatewayContext): void {
       return reply.code(204).send(null);
     },
   );
-}
+};

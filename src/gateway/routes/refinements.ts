@@ -1,27 +1,32 @@
-/** /v1/refinements: start, read, list and cancel the caller's own refinements. */
+/**
+ * /v1/refinements: start, read, list and cancel the caller's own refinements, and follow one as a
+ * stream of Server-Sent Events.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditTo } from '../../observability/audit';
 import { RefinementNotFoundError } from '../../client/refinements';
-import type { GatewayContext, ZodApp } from '../context';
-import { HttpProblem, notFound, ProblemType, validationProblem } from '../problems';
+import type { GatewayContext, RouteOptions } from '../http/context';
+import { HttpProblem, notFound, ProblemType, validationProblem } from '../http/problems';
+import { replyStarted } from '../started-reply';
+import type { OwnershipRow } from '../stores/ownership';
+import { readMultipartRefinement } from './refinements.multipart';
 import {
   cancelAccepted,
   cancelBody,
-  commonProblems,
   createRefinementBody,
   idempotencyHeaders,
   listQuery,
-  problem,
   refinementList,
   refinementView,
   startedRefinement,
   taskIdParams,
-} from '../schemas';
-import { readMultipartRefinement } from '../uploads';
-import { replyStarted } from '../started-reply';
-import { streamRefinementEvents } from './events';
+} from './refinements.schemas';
+import { commonProblems, problem } from './shared.schemas';
 
-export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void {
+/** Registered under /v1/refinements. */
+export const refinementRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { ctx }) => {
   const { ownership, refinements, statusCache, views } = ctx;
 
   /** 404 for unknown and for someone else's: the answer must not tell the two apart. */
@@ -32,7 +37,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
   };
 
   app.post(
-    '/v1/refinements',
+    '',
     {
       schema: {
         summary: 'Start a refinement',
@@ -69,7 +74,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
   );
 
   app.get(
-    '/v1/refinements',
+    '',
     {
       schema: {
         summary: "List the caller's refinements, newest first",
@@ -88,7 +93,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
   );
 
   app.get(
-    '/v1/refinements/:taskId',
+    '/:taskId',
     {
       schema: {
         summary: 'Where a refinement stands',
@@ -106,7 +111,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
   );
 
   app.get(
-    '/v1/refinements/:taskId/events',
+    '/:taskId/events',
     {
       schema: {
         summary: 'Server-Sent Events: one `progress` event per change, then `end` with the final state',
@@ -141,7 +146,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
   );
 
   app.post(
-    '/v1/refinements/:taskId/cancel',
+    '/:taskId/cancel',
     {
       schema: {
         summary: 'Cancel a running refinement',
@@ -174,7 +179,7 @@ export function registerRefinementRoutes(app: ZodApp, ctx: GatewayContext): void
       return reply.code(202).send({ taskId, status: 'cancelling' as const });
     },
   );
-}
+};
 
 async function readProgress(ctx: GatewayContext, taskId: string) {
   try {
@@ -183,5 +188,46 @@ async function readProgress(ctx: GatewayContext, taskId: string) {
     // Owned but never started (a start that failed after the claim): nothing to show yet.
     if (err instanceof RefinementNotFoundError) throw notFound(`refinement ${taskId}`);
     throw err;
+  }
+}
+
+/**
+ * The SSE stream of one refinement, on the gateway's shared poll of it (ProgressFeed): a `progress`
+ * event whenever the stage, attempt or failure changes, then an `end` event with the final state,
+ * then the stream closes. A few lines on the raw response do what an SSE plugin would.
+ */
+/** Comment lines this often keep proxies and load balancers from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+async function streamRefinementEvents(ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply, row: OwnershipRow): Promise<void> {
+  const taskId = row.task_id;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // nginx would otherwise buffer the stream and deliver it all at the end.
+    'x-accel-buffering': 'no',
+  });
+  let eventId = 0;
+  const send = (event: string, data: unknown) => {
+    res.write(`id: ${++eventId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const stop = new AbortController();
+  request.raw.on('close', () => stop.abort());
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  try {
+    const last = await ctx.progressFeed.watch(taskId, (progress) => send('progress', ctx.views.refinement(progress, row)), stop.signal);
+    await ctx.statusCache.record(last);
+    send('end', ctx.views.refinement(last, row));
+  } catch (err) {
+    if (!stop.signal.aborted) {
+      request.log.error({ err, taskId }, 'refinement event stream failed');
+      send('error', { title: 'event stream failed', detail: 'reconnect to resume' });
+    }
+  } finally {
+    clearInterval(keepalive);
+    res.end();
   }
 }

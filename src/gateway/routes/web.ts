@@ -1,57 +1,22 @@
 /**
  * The web page for people (web/, built by Vite into WEB_DIST_DIR) and the two small public routes it
  * needs besides the API: the limits its form checks before uploading, and the development login that
- * exists only while the gateway runs with the public local-development JWT secret. Also the
- * Content-Security-Policy: the page's own (nothing but this origin, plus blob: previews and the signed
- * image links' origin), and the looser one Swagger UI at /docs needs.
+ * exists only while the gateway runs with the public local-development JWT secret. Its
+ * Content-Security-Policy is in http/security-headers.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DEV_JWT_SECRET, type Config } from '../../config';
-import { LIMITS } from '../../workflows/input-validation';
-import type { ZodApp } from '../context';
-import { mintDevToken } from '../dev-token';
-import { notFound, validationProblem } from '../problems';
-import { ID_PATTERN, problem } from '../schemas';
+import { ACCEPTED_CONTENT_TYPES } from '../../adapters/image-store/image-formats';
+import { DEV_JWT_SECRET, type GatewayProcessConfig } from '../../config';
+import { ID_PATTERN, LIMITS } from '../../workflows/input-validation';
+import { mintDevToken } from '../auth/dev-token';
+import { notFound, validationProblem } from '../http/problems';
+import { problem } from './shared.schemas';
 
-/** The formats the gateway accepts as uploads (judged from the bytes by inspectImage). */
-const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 const DEV_TOKEN_TTL_SECONDS = 8 * 3600;
-
-/** helmet directives for every answer: the web page's needs, exactly. */
-export function pageContentSecurityPolicy(config: Config): Record<string, string[]> {
-  const imageOrigin = new URL(config.imageStore.publicBaseUrl).origin;
-  return {
-    defaultSrc: ["'none'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    // blob: previews a chosen file before it is uploaded; signed image links may live on another origin.
-    imgSrc: ["'self'", 'blob:', imageOrigin],
-    // fetch() of the API and of its event stream.
-    connectSrc: ["'self'"],
-    fontSrc: ["'self'"],
-    manifestSrc: ["'self'"],
-    baseUri: ["'none'"],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-    objectSrc: ["'none'"],
-  };
-}
-
-/** Swagger UI styles itself inline and draws its icons as data: images. */
-const DOCS_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'self'",
-].join('; ');
 
 export const limitsView = z.object({
   uploadMaxBytes: z.number().int(),
@@ -64,22 +29,21 @@ export const limitsView = z.object({
   preserveAspects: z.number().int(),
 });
 
-/** Call after helmet and before Swagger UI: replaces the page's policy on /docs only. */
-export function useDocsContentSecurityPolicy(app: ZodApp): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/docs' || request.url.startsWith('/docs/')) reply.header('content-security-policy', DOCS_CSP);
-  });
+export interface WebOptions {
+  config: GatewayProcessConfig;
 }
 
-export async function registerWebRoutes(app: ZodApp, config: Config): Promise<void> {
+/** Registered under /v1, without authentication: the page needs both before anyone has signed in. */
+export const webPageApi: FastifyPluginAsyncZod<WebOptions> = async (app, { config }) => {
   const devLogin = !config.gateway.auth.jwksUrl && config.gateway.auth.jwtSecret === DEV_JWT_SECRET;
 
   app.get(
-    '/v1/limits',
+    '/limits',
     { schema: { summary: 'What a start accepts: sizes, types and lengths (public)', tags: ['web'], response: { 200: limitsView } } },
     async () => ({
       uploadMaxBytes: config.gateway.uploadMaxBytes,
-      imageTypes: [...IMAGE_TYPES],
+      // The formats accepted as uploads (judged from the bytes by inspectImage).
+      imageTypes: [...ACCEPTED_CONTENT_TYPES],
       maxPixels: config.download.maxPixels,
       urlLength: LIMITS.urlLength,
       promptLength: LIMITS.promptLength,
@@ -90,7 +54,7 @@ export async function registerWebRoutes(app: ZodApp, config: Config): Promise<vo
   );
 
   app.get(
-    '/v1/dev-login',
+    '/dev-login',
     {
       schema: {
         summary: 'Whether the development login is on (only with the public local-development JWT secret)',
@@ -102,7 +66,7 @@ export async function registerWebRoutes(app: ZodApp, config: Config): Promise<vo
   );
 
   app.post(
-    '/v1/dev-login',
+    '/dev-login',
     {
       schema: {
         summary: 'Development login: a token for any user name (404 unless the gateway runs with the local-development secret)',
@@ -118,7 +82,10 @@ export async function registerWebRoutes(app: ZodApp, config: Config): Promise<vo
       return { token, expiresInSeconds: DEV_TOKEN_TTL_SECONDS };
     },
   );
+};
 
+/** The page itself, at the root: the built files, or a page that says how to build them. */
+export const webPage: FastifyPluginAsyncZod<WebOptions> = async (app, { config }) => {
   const root = config.web.distDir;
   if (fs.existsSync(path.join(root, 'index.html'))) {
     await app.register(fastifyStatic, {
@@ -138,7 +105,7 @@ export async function registerWebRoutes(app: ZodApp, config: Config): Promise<vo
       reply.code(503).type('text/html; charset=utf-8').header('retry-after', '60').send(NOT_BUILT_PAGE),
     );
   }
-}
+};
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Refinery: web page not built</title></head>

@@ -2,13 +2,14 @@
  * /v1/webhooks: a user's webhook endpoints (the signing secret is shown once, at registration), the
  * deliveries made to each, and replaying one. Someone else's endpoint answers 404 like an unknown one.
  */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { checkWebhookUrl, webhookHttpSettings } from '../../adapters/http/webhook-sender';
 import type { WebhookDelivery, WebhookEndpoint } from '../../adapters/webhook-store/webhook-store';
 import type { RedeliverWebhookInput, redeliverWebhook } from '../../workflows/webhooks';
-import type { GatewayContext, ZodApp } from '../context';
-import { HttpProblem, notFound, ProblemType } from '../problems';
-import { commonProblems, problem } from '../schemas';
+import type { RouteOptions } from '../http/context';
+import { HttpProblem, notFound, ProblemType } from '../http/problems';
+import { commonProblems, problem } from './shared.schemas';
 import {
   createdWebhook,
   createWebhookBody,
@@ -18,9 +19,10 @@ import {
   webhookEndpointView,
   webhookIdParams,
   webhookList,
-} from '../webhook-schemas';
+} from './webhooks.schemas';
 
-export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
+/** Registered under /v1/webhooks. */
+export const webhookRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { ctx }) => {
   const store = ctx.webhookStore;
   const requireOwned = async (userId: string, id: string): Promise<WebhookEndpoint> => {
     const endpoint = await store.findEndpoint(id);
@@ -31,7 +33,7 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
   };
 
   app.post(
-    '/v1/webhooks',
+    '',
     {
       schema: {
         summary: 'Register a webhook endpoint',
@@ -59,19 +61,19 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
   );
 
   app.get(
-    '/v1/webhooks',
+    '',
     { schema: { summary: "The caller's webhook endpoints", tags: ['webhooks'], response: { 200: webhookList, ...commonProblems } } },
     async (request) => ({ items: (await store.listEndpoints(request.user.id)).map(endpointView) }),
   );
 
   app.get(
-    '/v1/webhooks/:webhookId',
+    '/:webhookId',
     { schema: { summary: 'A webhook endpoint', tags: ['webhooks'], params: webhookIdParams, response: { 200: webhookEndpointView, ...commonProblems } } },
     async (request) => endpointView(await requireOwned(request.user.id, request.params.webhookId)),
   );
 
   app.delete(
-    '/v1/webhooks/:webhookId',
+    '/:webhookId',
     {
       schema: {
         summary: 'Delete a webhook endpoint and its delivery records',
@@ -89,7 +91,7 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
   );
 
   app.get(
-    '/v1/webhooks/:webhookId/deliveries',
+    '/:webhookId/deliveries',
     {
       schema: {
         summary: 'Recent deliveries to a webhook endpoint, newest first, each with its last attempts',
@@ -106,7 +108,7 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
   );
 
   app.post(
-    '/v1/webhooks/:webhookId/deliveries/:deliveryId/replay',
+    '/:webhookId/deliveries/:deliveryId/replay',
     {
       schema: {
         summary: 'Send a delivery again',
@@ -147,7 +149,7 @@ export function registerWebhookRoutes(app: ZodApp, ctx: GatewayContext): void {
       return reply.code(202).send({ id: deliveryId, status: 'pending' as const });
     },
   );
-}
+};
 
 function endpointView(e: WebhookEndpoint) {
   return {

@@ -9,7 +9,7 @@ import { api, ApiProblem, availableRoutes, type Concept, type Limits, type Linea
 import { navigate } from '../router';
 import { when } from '../format';
 import { checkRequest, fromProblem, type Errors } from '../validation';
-import { DescriptionFields, fieldErrorHelpers, type FieldIds } from './DescriptionFields';
+import { RequestFields, type FieldIds } from './RequestFields';
 
 /** The routes this component waits for. */
 export const LINEAGE_ROUTE = '/v1/concepts/{conceptId}/lineage';
@@ -161,7 +161,6 @@ function RefineAgain({ conceptId, concept, keptAspects }: { conceptId: string; c
     }
   };
 
-  const { describedBy, fieldError } = fieldErrorHelpers(errors, FIELD_IDS);
   const formError = errors.form ?? errors.image ?? errors.originalImageUrl;
 
   return (
@@ -174,23 +173,11 @@ function RefineAgain({ conceptId, concept, keptAspects }: { conceptId: string; c
             {formError}
           </p>
         )}
-        <div>
-          <label for="again-prompt">What to change next</label>
-          <textarea
-            id="again-prompt"
-            rows={2}
-            required
-            value={draft.refinementPrompt}
-            aria-describedby={describedBy('refinementPrompt')}
-            aria-invalid={errors.refinementPrompt ? true : undefined}
-            onInput={(e) => set('refinementPrompt', e.currentTarget.value)}
-          />
-          {fieldError('refinementPrompt')}
-        </div>
-        <DescriptionFields
+        <RequestFields
           ids={FIELD_IDS}
           draft={draft}
           errors={errors}
+          prompt={{ label: 'What to change next', rows: 2, required: true }}
           onText={(key, value) => set(key, value)}
           onAspects={(values) => set('preserveAspects', values)}
         />

@@ -1,7 +1,8 @@
 /** New refinement: an image (file or URL), what to change, the descriptions and the aspects to keep. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiProblem, type Limits } from '../api';
-import { DescriptionFields, fieldErrorHelpers, type FieldIds } from '../components/DescriptionFields';
+import { RequestFields, type FieldIds } from '../components/RequestFields';
+import { describedBy, FieldError, TextField } from '../components/TextField';
 import { navigate } from '../router';
 import { check, fromProblem, type Draft, type Errors } from '../validation';
 
@@ -77,7 +78,6 @@ export function NewRefinement() {
     requestAnimationFrame(() => summary.current?.focus());
   };
 
-  const { describedBy, fieldError } = fieldErrorHelpers(errors, FIELD_IDS);
   const listed = Object.entries(errors).filter(([, v]) => v);
 
   return (
@@ -132,51 +132,30 @@ export function NewRefinement() {
                 id="image"
                 type="file"
                 accept={limits?.imageTypes.join(',') ?? 'image/*'}
-                aria-describedby={describedBy('image', 'image-hint')}
+                aria-describedby={describedBy(FIELD_IDS.image, errors.image, 'image-hint')}
                 aria-invalid={errors.image ? true : undefined}
                 onChange={(e) => chooseFile(e.currentTarget.files?.[0] ?? null)}
               />
               {preview && <img class="preview" src={preview} alt="Preview of the chosen image" onError={() => setPreview(undefined)} />}
-              {fieldError('image')}
+              <FieldError id={FIELD_IDS.image} error={errors.image} />
             </div>
           ) : (
-            <div>
-              <label for="image-url">Image address</label>
-              <p class="hint" id="image-url-hint">
-                An http(s) address the worker downloads the image from.
-              </p>
-              <input
-                id="image-url"
-                type="url"
-                inputMode="url"
-                value={draft.url}
-                aria-describedby={describedBy('originalImageUrl', 'image-url-hint')}
-                aria-invalid={errors.originalImageUrl ? true : undefined}
-                onInput={(e) => set('url', e.currentTarget.value)}
-              />
-              {fieldError('originalImageUrl')}
-            </div>
+            <TextField
+              id={FIELD_IDS.originalImageUrl}
+              label="Image address"
+              hint="An http(s) address the worker downloads the image from."
+              url
+              value={draft.url}
+              error={errors.originalImageUrl}
+              onInput={(value) => set('url', value)}
+            />
           )}
         </fieldset>
-        <div>
-          <label for="prompt">What to change</label>
-          <p class="hint" id="prompt-hint">
-            For example: “Make it more autumn-themed with orange and red”.
-          </p>
-          <textarea
-            id="prompt"
-            rows={3}
-            value={draft.refinementPrompt}
-            aria-describedby={describedBy('refinementPrompt', 'prompt-hint')}
-            aria-invalid={errors.refinementPrompt ? true : undefined}
-            onInput={(e) => set('refinementPrompt', e.currentTarget.value)}
-          />
-          {fieldError('refinementPrompt')}
-        </div>
-        <DescriptionFields
+        <RequestFields
           ids={FIELD_IDS}
           draft={draft}
           errors={errors}
+          prompt={{ label: 'What to change', hint: 'For example: “Make it more autumn-themed with orange and red”.', rows: 3 }}
           onText={(key, value) => set(key, value)}
           onAspects={(values) => set('preserveAspects', values)}
         />

@@ -8,7 +8,10 @@ import * as addConceptLineage from './0002-add-concept-lineage';
 
 export const CONCEPT_STORE_MIGRATIONS_TABLE = 'refined_concepts_migrations';
 
-/** Append only, in order. */
+/**
+ * Append only, in order. Never rename an entry or the table above: they are what knex has recorded
+ * in every database migrated so far (see NamedMigration). Files may move; these names stay.
+ */
 export const CONCEPT_STORE_MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001-create-refined-concepts', migration: createRefinedConcepts },
   { name: '0002-add-concept-lineage', migration: addConceptLineage },
