@@ -64,12 +64,13 @@ module.exports = {
       name: 'config-is-the-bottom-layer',
       comment:
         'Every process reads its configuration first; config importing a layer that reads config is a ' +
-        'cycle in the making. The stage policies are pure data that the configuration overrides.',
+        'cycle in the making. The stage policies are pure data that the configuration overrides, and the ' +
+        'input limits pure data that limits set in the configuration must stay within.',
       severity: 'error',
       from: { path: '^src/config/' },
       to: {
         path: '^src/(adapters|temporal|activities|gateway|cli|client|worker|observability|workflows)/',
-        pathNot: '^src/workflows/stage-policies\\.ts$',
+        pathNot: ['^src/workflows/stage-policies\\.ts$', '^src/workflows/input-validation\\.ts$'],
       },
     },
     {

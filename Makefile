@@ -45,4 +45,3 @@ web: $(DEPS)
 $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
-	@bash scripts/install-cli.sh

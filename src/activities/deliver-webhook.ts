@@ -69,6 +69,7 @@ export function createDeliverWebhook(deps: WebhookDeps) {
       answer = await postWebhook(endpoint.url, delivery.body, webhookHeaders(secret, input.messageId, delivery.body), deps.webhookHttp, ctx.cancellationSignal);
     } catch (err) {
       if (!(err instanceof BlockedAddressError)) throw err;
+      log.warn({ operatorDetail: err.operatorDetail }, 'webhook host refused');
       // The host now resolves somewhere forbidden: asking again will not make it allowed.
       await deps.webhookStore.recordAttempt(endpoint.id, input.messageId, { statusCode: null, error: err.message, outcome: 'retrying', at: new Date(), durationMs: Date.now() - started });
       throw ApplicationFailure.nonRetryable(err.message, 'BlockedAddressError');

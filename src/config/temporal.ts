@@ -29,7 +29,12 @@ export interface TemporalTlsConfig {
 }
 
 const variables = {
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233').describe('Temporal frontend, `host:port`.'),
+  // Checked here because a malformed address would otherwise look like an unreachable server, which is waited for.
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?)*)(:\d{1,5})?$/, 'must be host:port (e.g. temporal.example.com:7233), with no scheme or path')
+    .default('127.0.0.1:7233')
+    .describe('Temporal frontend, `host:port`.'),
   TEMPORAL_NAMESPACE: z.string().default('default').describe('The namespace refinements run in.'),
   TEMPORAL_TASK_QUEUE: z.string().default('concept-refinement').describe('Task queue of the workflow and the cheap stages; the refine stage runs on `<queue>-provider`.'),
   TEMPORAL_TLS_CA_FILE: optionalText.meta({

@@ -2,7 +2,8 @@
 import type { Duration } from '@temporalio/common';
 import { DEV_WEBHOOK_SECRET_KEY } from './development-secrets';
 import { defineConcern } from './concern';
-import { bool, duration, int, secretKey } from './env';
+import { bool, duration, int, refuse, secretKey } from './env';
+import { LIMITS } from '../workflows/input-validation';
 
 export interface WebhookConfig {
   secretKey: string;
@@ -12,6 +13,12 @@ export interface WebhookConfig {
   /** Temporal durations, put in each workflow's input by the starter. */
   retry: { retryFor: Duration; attemptTimeout: Duration; initialInterval: Duration; maximumInterval: Duration };
 }
+
+/**
+ * The most registered endpoints a user may have: every start puts them all into the workflow input,
+ * with one more for the request's own callbackUrl, and the input carries LIMITS.webhookEndpoints.
+ */
+export const MAX_ENDPOINTS_PER_USER = LIMITS.webhookEndpoints - 1;
 
 /** An attempt's activity times out this long after the delivery's own deadline, so the deadline is what fires. */
 const ATTEMPT_MARGIN_MS = 5_000;
@@ -28,22 +35,30 @@ export const webhooks = defineConcern({
     WEBHOOK_RETRY_INITIAL_INTERVAL: duration.default('10s').describe('First retry delay; doubled each retry up to `WEBHOOK_RETRY_MAXIMUM_INTERVAL`.'),
     WEBHOOK_RETRY_MAXIMUM_INTERVAL: duration.default('10m').describe('Longest delay between two retries.'),
     ALLOW_PRIVATE_WEBHOOK_HOSTS: bool.default(false).describe('Lets webhooks go to loopback/private addresses (tests and local development only).'),
-    WEBHOOK_MAX_ENDPOINTS_PER_USER: int(1).default(10).describe('Registered endpoints per user.'),
+    WEBHOOK_MAX_ENDPOINTS_PER_USER: int(1).default(10).describe(`Registered endpoints per user, at most ${MAX_ENDPOINTS_PER_USER}.`),
   },
-  options: (e): { webhooks: WebhookConfig } => ({
-    webhooks: {
-      secretKey: e.WEBHOOK_SECRET_KEY ?? DEV_WEBHOOK_SECRET_KEY,
-      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
-      allowPrivateAddresses: e.ALLOW_PRIVATE_WEBHOOK_HOSTS,
-      maxEndpointsPerUser: e.WEBHOOK_MAX_ENDPOINTS_PER_USER,
-      retry: {
-        retryFor: asDuration(e.WEBHOOK_RETRY_FOR),
-        attemptTimeout: asDuration(e.WEBHOOK_TIMEOUT_MS + ATTEMPT_MARGIN_MS),
-        initialInterval: asDuration(e.WEBHOOK_RETRY_INITIAL_INTERVAL),
-        maximumInterval: asDuration(e.WEBHOOK_RETRY_MAXIMUM_INTERVAL),
+  options: (e): { webhooks: WebhookConfig } => {
+    if (e.WEBHOOK_MAX_ENDPOINTS_PER_USER > MAX_ENDPOINTS_PER_USER) {
+      refuse(
+        `WEBHOOK_MAX_ENDPOINTS_PER_USER: at most ${MAX_ENDPOINTS_PER_USER} (a refinement tells at most ${LIMITS.webhookEndpoints} endpoints, ` +
+          `one of them the request's own callbackUrl), not ${e.WEBHOOK_MAX_ENDPOINTS_PER_USER}`,
+      );
+    }
+    return {
+      webhooks: {
+        secretKey: e.WEBHOOK_SECRET_KEY ?? DEV_WEBHOOK_SECRET_KEY,
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+        allowPrivateAddresses: e.ALLOW_PRIVATE_WEBHOOK_HOSTS,
+        maxEndpointsPerUser: e.WEBHOOK_MAX_ENDPOINTS_PER_USER,
+        retry: {
+          retryFor: asDuration(e.WEBHOOK_RETRY_FOR),
+          attemptTimeout: asDuration(e.WEBHOOK_TIMEOUT_MS + ATTEMPT_MARGIN_MS),
+          initialInterval: asDuration(e.WEBHOOK_RETRY_INITIAL_INTERVAL),
+          maximumInterval: asDuration(e.WEBHOOK_RETRY_MAXIMUM_INTERVAL),
+        },
       },
-    },
-  }),
+    };
+  },
 });
 
 /** Milliseconds or an `ms` string, as the string a workflow input carries. */

@@ -111,8 +111,9 @@ export class Admission {
       });
     }
     // The first request may have died between the claim and the start: finish its work.
-    if (!(await this.workflowExists(taskId))) await this.start(taskId, request);
-    return { taskId, status, replayed: true };
+    const callbackSecret = (await this.workflowExists(taskId)) ? undefined : await this.start(taskId, request);
+    const callbackWebhookId = request.body.callbackUrl !== undefined ? callbackEndpointId(taskId) : undefined;
+    return { taskId, status, replayed: true, callbackSecret, callbackWebhookId };
   }
 
   /**
@@ -158,26 +159,32 @@ export class Admission {
   }
 
   /**
-   * Registers the callback, writes the upload, then starts; returns the callback's secret when this
-   * call registered it. If the start fails, what it wrote goes, unless the run exists after all.
+   * Checks the whole input, then registers the callback, writes the upload and starts; returns the
+   * callback's secret when this call registered it. If anything after the check fails, what it wrote
+   * goes (the callback's row and sealed secret too), unless the run exists after all.
    */
   private async start(taskId: string, request: AdmissionRequest): Promise<string | undefined> {
-    const { endpointIds, callbackSecret } = await this.webhookEndpoints(taskId, request.user.id, request.body.callbackUrl);
+    const { callbackUrl } = request.body;
+    const userId = request.user.id;
+    const endpointIds = await this.webhookEndpointIds(taskId, userId, callbackUrl);
+    // Before anything is written: a start the workflow would refuse leaves nothing behind.
     const input = this.deps.refinements.validInput(this.startRequest(taskId, request, endpointIds));
     const { upload } = request;
-    if (upload && input.uploadedImageKey) {
-      await this.deps.imageStore.put(input.uploadedImageKey, upload.data, {
-        contentType: upload.contentType,
-        metadata: { taskId, userId: request.user.id },
-      });
-    }
+    let callbackSecret: string | undefined;
     try {
+      if (callbackUrl !== undefined) {
+        const { secret } = await this.deps.webhookStore.createEndpoint({ id: callbackEndpointId(taskId), userId, url: callbackUrl, kind: 'callback', taskId });
+        callbackSecret = secret ?? undefined;
+      }
+      if (upload && input.uploadedImageKey) {
+        await this.deps.imageStore.put(input.uploadedImageKey, upload.data, { contentType: upload.contentType, metadata: { taskId, userId } });
+      }
       await this.deps.refinements.start(input);
     } catch (err) {
-      // A start whose answer was lost may still have created the run, which then needs its upload.
+      // A start whose answer was lost may still have created the run, which then needs its upload and callback.
       if (!(await this.workflowExists(taskId).catch(() => false))) {
         if (input.uploadedImageKey) await this.deps.imageStore.remove([input.uploadedImageKey]);
-        if (request.body.callbackUrl !== undefined) await this.deps.webhookStore.deleteEndpoint(request.user.id, callbackEndpointId(taskId));
+        if (callbackUrl !== undefined) await this.deps.webhookStore.deleteEndpoint(userId, callbackEndpointId(taskId));
       }
       throw err;
     }
@@ -189,16 +196,11 @@ export class Admission {
    * now, and the request's callback URL (registered under an id derived from the task, so a retried
    * start registers it once).
    */
-  private async webhookEndpoints(taskId: string, userId: string, callbackUrl: string | undefined) {
+  private async webhookEndpointIds(taskId: string, userId: string, callbackUrl: string | undefined): Promise<string[]> {
     const registered = await this.deps.webhookStore.listEndpoints(userId);
     const endpointIds = registered.filter((e) => !e.disabledAt).map((e) => e.id);
-    let callbackSecret: string | undefined;
-    if (callbackUrl !== undefined) {
-      const { endpoint, secret } = await this.deps.webhookStore.createEndpoint({ id: callbackEndpointId(taskId), userId, url: callbackUrl, kind: 'callback', taskId });
-      endpointIds.push(endpoint.id);
-      callbackSecret = secret ?? undefined;
-    }
-    return { endpointIds, callbackSecret };
+    if (callbackUrl !== undefined) endpointIds.push(callbackEndpointId(taskId));
+    return endpointIds;
   }
 
   private async workflowExists(taskId: string): Promise<boolean> {

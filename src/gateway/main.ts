@@ -1,11 +1,14 @@
 /** Gateway process entry point: `npm run gateway`. Stops gracefully on SIGINT/SIGTERM. */
 import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import { openAdapters } from '../adapters';
+import { classifyDatabaseError } from '../adapters/database/database-errors';
 import { waitForImageStore } from '../adapters/image-store';
 import { loadGatewayConfig } from '../config';
+import { StorageUnavailableError } from '../errors';
 import { createLogger } from '../observability/logging';
 import { exitOnStartupError } from '../observability/startup-errors';
 import { startTracing } from '../observability/tracing';
+import { waitUntilReachable } from '../runtime/wait-until-reachable';
 import { connectTemporalClient } from '../temporal/connection';
 import { RefinementClient } from '../client/refinements';
 import { buildGateway } from './app';
@@ -16,11 +19,20 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { component: 'gateway' });
   // Before the Temporal client exists, so its start calls carry the request's trace context.
   const tracing = startTracing(config.observability, 'refinery-gateway');
-  const temporal = await connectTemporalClient(config);
+  // An unreachable Temporal is waited for, each wait logged; a wrong address, TLS setting or credential stops the gateway.
+  const temporal = await connectTemporalClient(config, { logger });
   const adapters = await openAdapters(config, logger);
   // A wrong store setting stops the gateway here, naming it; an unreachable store is waited for.
   await waitForImageStore(adapters.imageStore, logger);
-  const db = await openGatewayDatabase(config.database);
+  // Its own tables: an unreachable database is waited for, like Temporal; any other failure stops the gateway.
+  const db = await waitUntilReachable(
+    {
+      name: 'database',
+      attempt: () => openGatewayDatabase(config.database),
+      unreachable: (err) => classifyDatabaseError(err, 'open the database') instanceof StorageUnavailableError,
+    },
+    logger,
+  );
   const refinements = new RefinementClient(temporal, {
     taskQueue: config.temporal.taskQueue,
     stagePolicies: config.stagePolicies,

@@ -1,17 +1,17 @@
 /**
- * How a process that cannot start says so: one JSON log line (like every other line it writes), not
- * a stack trace on stderr. A configuration error names the variable and needs no stack; anything
- * else keeps its stack inside the JSON for whoever debugs it.
+ * How a process that cannot start says so: one log line (JSON, or one readable line at a terminal,
+ * like every other line it writes), not a stack trace on stderr. A configuration error names the
+ * variable and needs no stack; anything else keeps its stack for whoever debugs it.
  */
-import pino from 'pino';
 import { ConfigError } from '../config';
+import { createLogger } from './logging';
 
 export function exitOnStartupError(component: string) {
   return (err: unknown): never => {
-    const logger = pino({ base: { pid: process.pid, component }, timestamp: pino.stdTimeFunctions.isoTime });
+    const logger = createLogger('info', { component });
     if (err instanceof ConfigError) logger.fatal({ error: err.name }, err.message);
     else logger.fatal({ err }, 'could not start');
-    // pino writes synchronously to stdout by default: the line is out before the exit.
+    // Both forms write synchronously: the line is out before the exit.
     process.exit(1);
   };
 }

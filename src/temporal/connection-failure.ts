@@ -9,8 +9,13 @@ import { describeError, TemporalConnectionError } from '../errors';
 
 export async function explainConnectionFailure(config: TemporalClientConfig, err: unknown): Promise<TemporalConnectionError> {
   const handshake = config.temporal.tls ? await tlsHandshakeFailure(config) : undefined;
-  const cause = handshake ? `${causeChain(err)}; TLS handshake: ${handshake}` : causeChain(err);
-  const settingsHint = hint(config, cause);
+  // Without TLS configured, a server that expects it often looks merely unreachable ("Failed to connect
+  // before the deadline"), which would be waited for forever: ask it for a TLS handshake to tell.
+  const expectsTls = !config.temporal.tls && !(err instanceof TypeError) && (await completesTlsHandshake(config.temporal.address));
+  const cause = handshake ? `${causeChain(err)}; TLS handshake: ${handshake}` : expectsTls ? `${causeChain(err)}; the server completes a TLS handshake` : causeChain(err);
+  // The SDK checks its arguments first (a TypeError): the address itself is wrong, nothing was dialled.
+  const settingsHint =
+    err instanceof TypeError ? `. TEMPORAL_ADDRESS must be host:port (e.g. temporal.example.com:7233), with no scheme or path` : hint(config, cause);
   // Retryable only when nothing points at the settings: a refused certificate stays refused.
   return new TemporalConnectionError(`${describeConnectionFailure(config, cause)}${settingsHint}`, settingsHint === '', { cause: err });
 }
@@ -58,7 +63,10 @@ function hint(config: TemporalClientConfig, cause: string): string {
       ? '. The server refused the credentials: check TEMPORAL_API_KEY and TEMPORAL_NAMESPACE'
       : '. The server wants credentials: set TEMPORAL_API_KEY, or a client certificate (TEMPORAL_TLS_CERT_FILE, TEMPORAL_TLS_KEY_FILE)';
   }
-  if (!tls && /EPROTO|wrong version number|Connection reset|http2|Protocol error/i.test(cause)) {
+  if (tls && /wrong version number|InvalidContentType|packet length too long|unknown protocol/i.test(cause)) {
+    return '. The server does not answer TLS: unset TEMPORAL_TLS and the TEMPORAL_TLS_* settings if it is plaintext, or check TEMPORAL_ADDRESS';
+  }
+  if (!tls && /EPROTO|wrong version number|Connection reset|http2|Protocol error|completes a TLS handshake/i.test(cause)) {
     return '. The server may expect TLS: set TEMPORAL_TLS=true or the TEMPORAL_TLS_* files';
   }
   return '';
@@ -91,5 +99,27 @@ async function tlsHandshakeFailure(config: TemporalClientConfig): Promise<string
     const timer = setTimeout(() => done(undefined), 5_000);
     socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' ? undefined : err.message.trim()));
     socket.once('secureConnect', () => setTimeout(() => done(undefined), 1_000).unref());
+  });
+}
+
+/** True when a TLS handshake (any certificate accepted) with the address completes within a few seconds. */
+function completesTlsHandshake(address: string): Promise<boolean> {
+  const url = new URL(`tcp://${address}`);
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(url.port || 7233),
+      servername: url.hostname.match(/^[\d.]+$|:/) ? undefined : url.hostname,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['h2'],
+    });
+    const done = (result: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done(false), 3_000);
+    socket.once('error', () => done(false));
+    socket.once('secureConnect', () => done(true));
   });
 }

@@ -6,11 +6,14 @@
  */
 import { Client, Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import type { Logger } from 'pino';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { TemporalClientConfig } from '../config';
 import { EncryptionCodec } from './encryption-codec';
 import { RequestIdClientInterceptor } from '../observability/request-id-interceptors';
 import { explainConnectionFailure } from './connection-failure';
+import { TemporalConnectionError } from '../errors';
+import { waitUntilReachable, type WaitOptions } from '../runtime/wait-until-reachable';
 
 /** What both the client `Connection` and the worker's `NativeConnection` take, from one source. */
 export interface TemporalConnectionOptions {
@@ -57,9 +60,41 @@ export async function connectToTemporal<T>(config: TemporalClientConfig, connect
   }
 }
 
-/** A Temporal client on its own connection, for the gateway, the worker's signals and the tests. */
-export async function connectTemporalClient(config: TemporalClientConfig): Promise<Client> {
-  const connection = await connectToTemporal(config, (options) => Connection.connect(options as ConnectionOptions));
+/** Only an unreachable server is worth waiting for; refused settings stay refused (explainConnectionFailure). */
+export function isTemporalUnreachable(err: unknown): boolean {
+  return err instanceof TemporalConnectionError && err.retryable;
+}
+
+export interface WaitForTemporal extends WaitOptions {
+  logger: Pick<Logger, 'info' | 'warn'>;
+  /** Each failure waited for (a health endpoint names it meanwhile). */
+  onWait?: (err: unknown) => void;
+}
+
+/**
+ * connectToTemporal, waiting with backoff (a log line per wait) while the server is unreachable, so a
+ * process started before Temporal, or during its restart, comes up once it answers; a wrong address,
+ * TLS setting or credential is thrown at once.
+ */
+export function connectToTemporalWhenReachable<T>(
+  config: TemporalClientConfig,
+  connect: (options: TemporalConnectionOptions) => Promise<T>,
+  { logger, onWait, ...options }: WaitForTemporal,
+): Promise<T> {
+  return waitUntilReachable(
+    { name: 'Temporal', where: config.temporal.address, attempt: () => connectToTemporal(config, connect), unreachable: isTemporalUnreachable, onWait },
+    logger,
+    options,
+  );
+}
+
+/**
+ * A Temporal client on its own connection, for the gateway, the worker's signals and the tests. With
+ * `wait`, an unreachable server is waited for (connectToTemporalWhenReachable); without, it is thrown.
+ */
+export async function connectTemporalClient(config: TemporalClientConfig, wait?: WaitForTemporal): Promise<Client> {
+  const connect = (options: TemporalConnectionOptions) => Connection.connect(options as ConnectionOptions);
+  const connection = await (wait ? connectToTemporalWhenReachable(config, connect, wait) : connectToTemporal(config, connect));
   return new Client({
     connection,
     namespace: config.temporal.namespace,

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
@@ -15,8 +16,8 @@ import { healthProbeKey } from '../adapters/image-store/key-layout';
 import { webhookHttpSettings } from '../adapters/http/webhook-sender';
 import type { WorkerProcessConfig } from '../config';
 import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
-import { connectTemporalClient, connectToTemporal, temporalDataConverter } from '../temporal/connection';
-import { startHealthServer } from './health-server';
+import { connectTemporalClient, connectToTemporalWhenReachable, temporalDataConverter } from '../temporal/connection';
+import { startHealthServer, type HealthProbes } from './health-server';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
 export interface RefineryWorker {
@@ -40,21 +41,63 @@ export async function createRefineryWorker(
   config: WorkerProcessConfig,
   { logger, extra, decorateAdapters = (a) => a, spans }: CreateWorkerOptions,
 ): Promise<RefineryWorker> {
-  // Independent of each other: done at once, since a restarted worker's start-up delays crash recovery.
-  const [opened, client, connection] = await Promise.all([
-    openAdapters(config, logger),
-    connectTemporalClient(config),
-    connectToTemporal(config, (options) => NativeConnection.connect(options)),
-  ]);
-  const adapters = decorateAdapters(opened);
-  // A wrong store setting stops the worker here, naming it; an unreachable store is waited for.
+  // Answers from the start: while Temporal or the store is waited for, /livez is ok (waiting is the
+  // right thing to do, a restart would not help) and /readyz names what is missing.
+  const state: StartingState = { waiting: true, temporal: new Error(`waiting for Temporal at ${config.temporal.address}`) };
+  const health = config.worker.health ? await startHealthServer(healthProbes(state), config.worker.health) : undefined;
+  const closeHealth = () => new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
+  let adapters: Adapters | undefined;
+  let client: Client | undefined;
+  let connection: NativeConnection | undefined;
+  // A failure of one part stops the others' waiting too.
+  const giveUp = new AbortController();
   try {
-    await waitForImageStore(adapters.imageStore, logger);
+    // Independent of each other: done at once, since a restarted worker's start-up delays crash recovery.
+    // An unreachable Temporal is waited for (a wrong setting is thrown at once); so is the store, below.
+    const waitForTemporal = { logger, signal: giveUp.signal, onWait: (err: unknown) => (state.temporal = err) };
+    const opening = openAdapters(config, logger).then((opened) => (state.adapters = adapters = decorateAdapters(opened)));
+    const connecting = connectTemporalClient(config, waitForTemporal).then((c) => (state.client = client = c));
+    const connectingWorker = connectToTemporalWhenReachable(config, (options) => NativeConnection.connect(options), waitForTemporal).then(
+      (c) => (connection = c),
+    );
+    await Promise.all([opening, connecting, connectingWorker]);
+    // A wrong store setting stops the worker here, naming it; an unreachable store is waited for.
+    await waitForImageStore(adapters!.imageStore, logger);
   } catch (err) {
-    await Promise.all([adapters.close(), client.connection.close(), connection.close()]);
+    giveUp.abort(err);
+    await Promise.allSettled([adapters?.close(), client?.connection.close(), connection?.close(), closeHealth()]);
     throw err;
   }
+  return startWorkers(config, { logger, extra, spans }, { adapters: adapters!, client: client!, connection: connection!, state, closeHealth });
+}
 
+/** What the health endpoint sees while the worker starts: what is connected yet, and why not. */
+interface StartingState {
+  waiting: boolean;
+  temporal: unknown;
+  client?: Client;
+  adapters?: Adapters;
+  workers?: Worker[];
+}
+
+function healthProbes(state: StartingState): HealthProbes {
+  const notYet = (what: string) => Promise.reject(new Error(`${what} not opened yet`));
+  return {
+    live: () => state.waiting || (state.workers?.every((w) => w.getState() === 'RUNNING') ?? false),
+    readiness: {
+      temporal: () => (state.client ? state.client.workflowService.getSystemInfo({}) : Promise.reject(state.temporal)),
+      database: () => (state.adapters ? state.adapters.conceptStore.ping() : notYet('the concept store')),
+      // A lookup of a key that never exists: a real round trip to the store, nothing written.
+      imageStore: () => (state.adapters ? state.adapters.imageStore.exists(healthProbeKey(process.pid)) : notYet('the image store')),
+    },
+  };
+}
+
+async function startWorkers(
+  config: WorkerProcessConfig,
+  { logger, extra, spans }: Omit<CreateWorkerOptions, 'decorateAdapters'>,
+  { adapters, client, connection, state, closeHealth }: { adapters: Adapters; client: Client; connection: NativeConnection; state: StartingState; closeHealth: () => Promise<unknown> },
+): Promise<RefineryWorker> {
   const reportAttempt = async (workflowId: string, report: StageAttemptReport) => {
     try {
       await client.withDeadline(Date.now() + 2_000, () => client.workflow.getHandle(workflowId).signal(stageAttemptSignal, report));
@@ -100,28 +143,22 @@ export async function createRefineryWorker(
     maxConcurrentActivityTaskExecutions: config.provider.maxConcurrentCalls,
     ...(config.provider.ratePerSecond ? { maxTaskQueueActivitiesPerSecond: config.provider.ratePerSecond } : {}),
   });
-  const workers = await Promise.all([mainWorker, providerWorker]);
-  const health = config.worker.health
-    ? await startHealthServer(
-        {
-          live: () => workers.every((w) => w.getState() === 'RUNNING'),
-          readiness: {
-            temporal: () => client.workflowService.getSystemInfo({}),
-            database: () => adapters.conceptStore.ping(),
-            // A lookup of a key that never exists: a real round trip to the store, nothing written.
-            imageStore: () => adapters.imageStore.exists(healthProbeKey(process.pid)),
-          },
-        },
-        config.worker.health,
-      )
-    : undefined;
+  let workers: Worker[];
+  try {
+    workers = await Promise.all([mainWorker, providerWorker]);
+  } catch (err) {
+    await Promise.allSettled([adapters.close(), client.connection.close(), connection.close(), closeHealth()]);
+    throw err;
+  }
+  state.workers = workers;
+  state.waiting = false;
   return {
     workers,
     run: async () => {
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
-        await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
+        await closeHealth();
         await adapters.close();
         await connection.close();
         await client.connection.close();

@@ -2,10 +2,13 @@
  * The worker's own health endpoint (off unless WORKER_HEALTH_PORT is set), for container
  * HEALTHCHECKs and orchestrator probes. node:http is enough for two routes, and keeps fastify out
  * of the worker.
- *  - GET /livez: 200 while every Temporal worker of the process is running (polling); 503 before
- *    they start and once shutdown has begun.
+ *  - GET /livez: 200 while the process waits at start-up for Temporal or the image store (waiting
+ *    is what it should do; a restart would not help) and while every Temporal worker of the process
+ *    is running (polling); 503 between the two and once shutdown has begun.
  *  - GET /readyz: 200 when Temporal, the database and the image store answer now; 503 with which
- *    one does not. A worker that is not ready still runs: it retries what needs the missing service.
+ *    one does not (while waiting at start-up, why). Each check is bounded, so a dependency that
+ *    hangs makes the answer "not ready", never a hung answer. A worker that is not ready still
+ *    runs: it retries what needs the missing service.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -38,6 +38,8 @@ export const LIMITS = {
   aspectLength: 100,
   uploadReferenceLength: 512,
   cancelReasonLength: 500,
+  /** Endpoints one refinement tells when it ends: the user's registered ones and the request's callback. */
+  webhookEndpoints: 20,
 } as const;
 
 /**
@@ -96,8 +98,11 @@ export function findInputProblems(input: RefinementInput, rules: InputRules = { 
     problems.push('parentConceptId and uploadedImageKey exclude each other');
   }
   const endpoints = input.webhookEndpointIds;
-  if (endpoints !== undefined && (!Array.isArray(endpoints) || endpoints.length > 20 || endpoints.some((id) => typeof id !== 'string' || !ID_PATTERN.test(id)))) {
-    problems.push('webhookEndpointIds must be a list of at most 20 endpoint ids');
+  if (
+    endpoints !== undefined &&
+    (!Array.isArray(endpoints) || endpoints.length > LIMITS.webhookEndpoints || endpoints.some((id) => typeof id !== 'string' || !ID_PATTERN.test(id)))
+  ) {
+    problems.push(`webhookEndpointIds must be a list of at most ${LIMITS.webhookEndpoints} endpoint ids`);
   }
   if (input.isAnonymous !== undefined && typeof input.isAnonymous !== 'boolean') problems.push('isAnonymous must be a boolean');
   const aspects = input.preserveAspects;

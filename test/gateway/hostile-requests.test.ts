@@ -4,15 +4,11 @@
  * refinement.
  */
 import net from 'node:net';
-import { Client } from '@temporalio/client';
 import knex from 'knex';
 import { createImageStore } from '../../src/adapters/image-store';
 import { openWebhookStore } from '../../src/adapters/webhook-store/knex-webhook-store';
 import { buildGateway } from '../../src/gateway/app';
-import { openGatewayDatabase } from '../../src/gateway/stores/database';
-import { mintDevToken } from '../../src/gateway/auth/dev-token';
 import { OWNERSHIP_TABLE } from '../../src/gateway/stores/migrations';
-import { RefinementClient } from '../../src/client/refinements';
 import { loadConfig } from '../../src/config';
 import { conceptPng } from '../harness/images';
 import { TestGateway } from '../harness/gateway';
@@ -167,43 +163,19 @@ describe('hostile requests', () => {
   });
 
   test('an upload whose start fails leaves nothing behind: no upload, no row', async () => {
-    // A real failure of the start: Temporal refuses it (the namespace does not exist).
-    const gatewayPort = await freePort();
-    const config = loadConfig({ ...stack.env, GATEWAY_PORT: String(gatewayPort), GATEWAY_HOST: '127.0.0.1' });
-    const db = await openGatewayDatabase(config.database);
-    const webhookStore = await openWebhookStore(config.database, config.webhooks.secretKey);
-    const refinements = new RefinementClient(new Client({ connection: stack.temporal.connection, namespace: 'no-such-namespace' }), {
-      taskQueue: config.temporal.taskQueue,
-    });
-    const app = await buildGateway({
-      config,
-      temporal: stack.temporal,
-      refinements,
-      imageStore: createImageStore(config.imageStore),
-      conceptStore: stack.concepts,
-      webhookStore,
-      db,
-      logger: false,
-    });
+    const refusing = await TestGateway.start(stack, {}, false, { refuseStarts: true });
     try {
       const form = new FormData();
       form.set('refinementPrompt', 'Make it warmer');
       form.set('logoDescription', 'A fox');
       form.set('themeDescription', 'Autumn');
       form.set('image', new Blob([await conceptPng()], { type: 'image/png' }), 'fox.png');
-      await app.listen({ port: gatewayPort, host: '127.0.0.1' });
-      const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/refinements`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${await mintDevToken(config.gateway.auth, { userId: 'unlucky' })}` },
-        body: form,
-      });
+      const response = await refusing.fetch('/v1/refinements', { method: 'POST', token: await refusing.token('unlucky'), body: form });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(stack.storedFiles().filter((f) => f.startsWith('uploads'))).toEqual([]);
-      expect(await db(OWNERSHIP_TABLE).where({ user_id: 'unlucky' })).toEqual([]);
+      expect(await refusing.db(OWNERSHIP_TABLE).where({ user_id: 'unlucky' })).toEqual([]);
     } finally {
-      await app.close();
-      await db.destroy();
-      await webhookStore.close();
+      await refusing.close();
     }
   });
 
@@ -229,7 +201,7 @@ describe('hostile requests', () => {
       const response = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`);
       expect(response.status).toBe(503);
       const body = await response.text();
-      expect(JSON.parse(body)).toEqual({ status: 'unavailable', checks: { temporal: 'ok', database: 'unavailable' } });
+      expect(JSON.parse(body)).toEqual({ status: 'unavailable', checks: { temporal: 'ok', database: 'unavailable', imageStore: 'ok' } });
       expect(body).not.toContain(String(deadPort));
     } finally {
       await app.close();

@@ -154,3 +154,26 @@ test("a workflow started directly for another user's concept fails non-retryably
   expect(stack.starts('downloadOriginalImage', stolen.taskId)).toBe(1);
   expect(await stack.concepts.findByTaskId(stolen.taskId)).toBeUndefined();
 });
+
+test('deleting a concept made from an upload deletes the uploaded original too; its refinement stops linking to it', async () => {
+  const form = new FormData();
+  form.set('refinementPrompt', 'Make it warmer');
+  form.set('logoDescription', 'A fox');
+  form.set('themeDescription', 'Autumn');
+  form.set('image', new Blob([await conceptPng()], { type: 'image/png' }), 'fox.png');
+  const started = await gateway.fetch('/v1/refinements', { method: 'POST', token: alice, body: form });
+  expect(started.status).toBe(202);
+  const { taskId } = (await started.json()) as any;
+  const { conceptId } = await stack.refinements.result(taskId);
+  const before = (await (await gateway.fetch(`/v1/refinements/${taskId}`, { token: alice })).json()) as any;
+  expect(before.original).toMatchObject({ uploaded: true });
+  expect((await fetch(before.original.url)).status).toBe(200);
+  expect(await stack.storedKeys()).toContain(`uploads/${taskId}/original`);
+
+  expect((await gateway.fetch(`/v1/concepts/${conceptId}`, { method: 'DELETE', token: alice })).status).toBe(204);
+  expect((await stack.storedKeys()).filter((k) => k.includes(taskId))).toEqual([]);
+  const after = (await (await gateway.fetch(`/v1/refinements/${taskId}`, { token: alice })).json()) as any;
+  expect(after.original).toBeNull();
+  expect(JSON.stringify(after)).not.toContain('uploads');
+  expect((await fetch(before.original.url)).status).toBe(404);
+});

@@ -198,6 +198,6 @@ describe.each(temporalServers())('gateway refinements on the $name', ({ kind, ad
     expect((await gateway.fetch('/healthz')).status).toBe(200);
     const ready = await gateway.fetch('/readyz');
     expect(ready.status).toBe(200);
-    expect((await ready.json()) as any).toEqual({ status: 'ok', checks: { temporal: 'ok', database: 'ok' } });
+    expect((await ready.json()) as any).toEqual({ status: 'ok', checks: { temporal: 'ok', database: 'ok', imageStore: 'ok' } });
   });
 });

@@ -1,4 +1,5 @@
 /** A real gateway on 127.0.0.1 for a TestStack: same Temporal task queue, image store and database. */
+import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { buildGateway } from '../../src/gateway/app';
 import { openGatewayDatabase } from '../../src/gateway/stores/database';
 import { mintDevToken, type DevTokenOptions } from '../../src/gateway/auth/dev-token';
 import { UrlSigner } from '../../src/gateway/signed-urls';
+import { RefinementClient } from '../../src/client/refinements';
 import { freePort } from './ports';
 import type { TestStack } from './stack';
 
@@ -30,8 +32,15 @@ export class TestGateway {
   /**
    * On a free port, or on `env.GATEWAY_PORT` when a test must know the address beforehand.
    * `logger`: where the gateway logs (tests that read its log and audit lines); none by default.
+   * `refuseStarts`: Temporal refuses every start (the client names a namespace that does not exist),
+   * a real failure that comes after admission has written what it writes first.
    */
-  static async start(stack: TestStack, env: Record<string, string> = {}, logger: Logger | false = false): Promise<TestGateway> {
+  static async start(
+    stack: TestStack,
+    env: Record<string, string> = {},
+    logger: Logger | false = false,
+    { refuseStarts = false }: { refuseStarts?: boolean } = {},
+  ): Promise<TestGateway> {
     const port = env.GATEWAY_PORT ? Number(env.GATEWAY_PORT) : await freePort();
     const gatewayEnv = {
       ...stack.env,
@@ -54,7 +63,9 @@ export class TestGateway {
     const app = await buildGateway({
       config,
       temporal: stack.temporal,
-      refinements: stack.refinements,
+      refinements: refuseStarts
+        ? new RefinementClient(new Client({ connection: stack.temporal.connection, namespace: 'no-such-namespace' }), { taskQueue: config.temporal.taskQueue })
+        : stack.refinements,
       imageStore,
       conceptStore: stack.concepts,
       webhookStore: webhooks,

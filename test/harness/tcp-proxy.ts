@@ -9,6 +9,7 @@ import { freePort } from './ports';
 export class TcpProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private frozen = false;
 
   private constructor(
     readonly port: number,
@@ -27,6 +28,7 @@ export class TcpProxy {
   async open(): Promise<void> {
     if (this.server) return;
     const server = net.createServer((client) => {
+      if (this.frozen) return this.hold(client);
       const upstream = net.connect(this.target.port, this.target.host);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -37,11 +39,40 @@ export class TcpProxy {
       client.once('close', () => upstream.destroy());
       upstream.once('close', () => client.destroy());
     });
+    this.frozen = false;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', resolve);
     });
     this.server = server;
+  }
+
+  /**
+   * A frozen service: connections are still accepted, but nothing is answered, on new connections or
+   * open ones (what a hung server or a black-holed network looks like). `close()` ends it; `open()`
+   * forwards again, on new connections.
+   */
+  async freeze(): Promise<void> {
+    await this.open();
+    this.frozen = true;
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.removeAllListeners('data');
+      socket.on('data', () => undefined);
+    }
+  }
+
+  async thaw(): Promise<void> {
+    if (!this.frozen) return;
+    await this.close();
+    await this.open();
+  }
+
+  private hold(client: net.Socket): void {
+    this.sockets.add(client);
+    client.once('close', () => this.sockets.delete(client));
+    client.on('error', () => undefined);
+    client.on('data', () => undefined); // read and dropped, never answered
   }
 
   async close(): Promise<void> {

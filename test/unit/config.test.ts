@@ -12,6 +12,8 @@ import {
   loadGatewayConfig,
   loadWorkerConfig,
 } from '../../src/config';
+import { findInputProblems } from '../../src/workflows/input-validation';
+import type { RefinementInput } from '../../src/workflows/types';
 
 const OWN_JWT = 'a-jwt-secret-of-our-own-that-is-long-enough-0001';
 const OWN_SIGNING = 'a-url-signing-secret-of-our-own-long-enough-0002';
@@ -140,4 +142,27 @@ test('every problem is reported at once, each naming its variable', () => {
   expect(problems.map((p) => /^[A-Z0-9_]+/.exec(p)?.[0]).sort()).toEqual(
     ['DOWNLOAD_MAX_BYTES', 'JWT_SECRET', 'OPENAI_API_KEY', 'REFINERY_STAGE_POLICIES', 'S3_BUCKET', 'TEMPORAL_TLS_CERT_FILE', 'WORKER_METRICS_PORT'].sort(),
   );
+});
+
+test('WEBHOOK_MAX_ENDPOINTS_PER_USER is refused at start-up, naming it, when a user at the limit could not start a refinement', () => {
+  // A start puts the user's registered endpoints and the request's own callback into the workflow input.
+  const inputCarries = (endpoints: number) =>
+    !findInputProblems({ webhookEndpointIds: Array.from({ length: endpoints }, (_, i) => `wh_${i}`) } as RefinementInput).some((p) =>
+      p.startsWith('webhookEndpointIds'),
+    );
+  let accepted = 0;
+  for (let max = 1; max <= 40; max++) {
+    let config;
+    try {
+      config = loadGatewayConfig({ WEBHOOK_MAX_ENDPOINTS_PER_USER: String(max) });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/WEBHOOK_MAX_ENDPOINTS_PER_USER: .*at most \d+/);
+      continue;
+    }
+    expect(config.webhooks.maxEndpointsPerUser).toBe(max);
+    expect({ max, carried: inputCarries(max + 1) }).toEqual({ max, carried: true });
+    accepted = max;
+  }
+  expect(accepted).toBeGreaterThanOrEqual(10);
 });

@@ -64,4 +64,33 @@ describe.each(Object.entries(databases))('KnexWebhookStore on %s', (_name, open)
     await expect(store.deleteEndpoint(userId, endpoint.id)).resolves.toBe(true);
     await expect(store.listDeliveries(endpoint.id, 10)).resolves.toEqual([]);
   });
+
+  test('an attempt recorded after the delivery gave up leaves it failed; a replay moves it on again', async () => {
+    const { endpoint } = await store.createEndpoint({ userId, url: 'https://example.com/late', kind: 'endpoint' });
+    const messageId = `msg_${randomUUID()}`;
+    await store.ensureDelivery({ endpointId: endpoint.id, messageId, taskId: 't2', eventType: 'refinement.completed', body: '{}' });
+    await store.markFailed(endpoint.id, messageId, 'retry time ran out');
+    // The attempt that was still waiting for the receiver when the retry time ended reports last.
+    await store.recordAttempt(endpoint.id, messageId, { statusCode: null, error: 'no answer within 3000 ms', outcome: 'retrying', at: new Date(), durationMs: 3000 });
+    await expect(store.findDelivery(endpoint.id, messageId)).resolves.toMatchObject({ status: 'failed', attempts: 1 });
+    await store.recordAttempt(endpoint.id, messageId, { statusCode: 410, error: null, outcome: 'endpoint-disabled', at: new Date(), durationMs: 1 });
+    await expect(store.findDelivery(endpoint.id, messageId)).resolves.toMatchObject({ status: 'failed', attempts: 2, lastStatusCode: 410 });
+    await store.markPending(endpoint.id, messageId);
+    await store.recordAttempt(endpoint.id, messageId, { statusCode: 500, error: null, outcome: 'retrying', at: new Date(), durationMs: 1 });
+    await expect(store.findDelivery(endpoint.id, messageId)).resolves.toMatchObject({ status: 'retrying', attempts: 3 });
+    await store.recordAttempt(endpoint.id, messageId, { statusCode: 200, error: null, outcome: 'delivered', at: new Date(), durationMs: 1 });
+    await store.recordAttempt(endpoint.id, messageId, { statusCode: null, error: 'late', outcome: 'retrying', at: new Date(), durationMs: 1 });
+    await expect(store.findDelivery(endpoint.id, messageId)).resolves.toMatchObject({ status: 'delivered', attempts: 5 });
+  });
+
+  test("a callback endpoint is deleted by its owner with its deliveries, and by no one else", async () => {
+    const id = `cb_${randomUUID()}`;
+    await store.createEndpoint({ id, userId, url: 'https://example.com/cb-delete', kind: 'callback', taskId: id.slice(3) });
+    await store.ensureDelivery({ endpointId: id, messageId: 'msg_cb', taskId: id.slice(3), eventType: 'refinement.completed', body: '{}' });
+    await expect(store.deleteEndpoint('someone-else', id)).resolves.toBe(false);
+    await expect(store.findEndpoint(id)).resolves.toBeDefined();
+    await expect(store.deleteEndpoint(userId, id)).resolves.toBe(true);
+    await expect(store.findEndpoint(id)).resolves.toBeUndefined();
+    await expect(store.findDelivery(id, 'msg_cb')).resolves.toBeUndefined();
+  });
 });

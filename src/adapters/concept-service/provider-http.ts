@@ -21,6 +21,7 @@ import {
 } from '../../errors';
 import { inspectImage, type ImageFile, type InspectedImage } from '../images/image-inspection';
 import { firstHeader, isTransientStatus, parseRetryAfter } from '../http/responses';
+import type { RefinementRequest } from '../../workflows/types';
 import type { RefineRequest } from './concept-service';
 import type { ProviderCallListener, ProviderCallReport } from './provider-call-report';
 
@@ -223,7 +224,7 @@ export function redact(text: string, secrets: readonly string[]): string {
  * Preserved aspects are stated as constraints because image models follow "keep X" better than
  * silence about X.
  */
-export function buildRefinementPrompt(request: Pick<RefineRequest, 'logoDescription' | 'themeDescription' | 'refinementPrompt' | 'preserveAspects'>): string {
+export function buildRefinementPrompt(request: Required<RefinementRequest>): string {
   const lines = [
     'Refine the attached concept image.',
     `Logo: ${request.logoDescription.trim()}`,

@@ -18,6 +18,22 @@ export function refuseForbiddenLiteral(url: URL, policy: AddressPolicy): void {
   if (reason) throw new BlockedAddressError(`refusing to contact ${url.host}: ${reason}`);
 }
 
+/**
+ * How a host refused by name is refused: by the rule only. The caller learns which rule refused
+ * their host, never what it resolved to (that would map our internal names for them).
+ */
+export const NOT_PUBLIC_RULE = 'it resolves to an address that is not public (only public unicast addresses may be contacted)';
+
+/** What the operator's log gets about the first answer the policy refuses; undefined when all may be contacted. */
+export function forbiddenAnswer(hostname: string, addresses: readonly { address: string }[], policy: AddressPolicy): string | undefined {
+  for (const { address } of addresses) {
+    const parsed = parseIpLiteral(address);
+    const reason = parsed ? policy(parsed) : `resolver answered "${address}", which is not an IP address`;
+    if (reason) return `${hostname} resolved to ${reason}`;
+  }
+  return undefined;
+}
+
 export function resolveWithSystemDns(hostname: string, family: 0 | 4 | 6): Promise<dns.LookupAddress[]> {
   return dns.promises.lookup(hostname, { all: true, family });
 }
@@ -30,18 +46,8 @@ export function checkedLookup(policy: AddressPolicy, resolveHost: HostResolver):
   const resolveAndCheck = async (hostname: string, family: 0 | 4 | 6): Promise<dns.LookupAddress[]> => {
     const addresses = await resolveHost(hostname, family);
     if (addresses.length === 0) throw new DownloadFailedError(`${hostname} could not be reached`);
-    for (const { address } of addresses) {
-      const parsed = parseIpLiteral(address);
-      const reason = parsed ? policy(parsed) : `resolver answered "${address}", which is not an IP address`;
-      // The user learns which rule refused their host, not what it resolved to (that would map our
-      // internal names for them); the operator's log gets the address.
-      if (reason) {
-        throw withOperatorDetail(
-          new BlockedAddressError(`refusing to contact ${hostname}: it resolves to an address that is not public (only public unicast addresses may be contacted)`),
-          `${hostname} resolved to ${reason}`,
-        );
-      }
-    }
+    const forbidden = forbiddenAnswer(hostname, addresses, policy);
+    if (forbidden) throw withOperatorDetail(new BlockedAddressError(`refusing to contact ${hostname}: ${NOT_PUBLIC_RULE}`), forbidden);
     return addresses;
   };
   return (hostname, options, callback) => {

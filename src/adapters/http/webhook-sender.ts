@@ -5,9 +5,9 @@
  * bounds the whole exchange. The answer's body is read only up to a small cap and otherwise ignored.
  */
 import { Agent, request } from 'undici';
-import { BlockedAddressError, InvalidWebhookUrlError, describeError } from '../../errors';
+import { BlockedAddressError, InvalidWebhookUrlError, describeError, withOperatorDetail } from '../../errors';
 import { anyAddress, parseIpLiteral, publicAddressesOnly, type AddressPolicy } from './address-policy';
-import { checkedLookup, refuseForbiddenLiteral, resolveWithSystemDns, type HostResolver } from './address-checks';
+import { checkedLookup, forbiddenAnswer, NOT_PUBLIC_RULE, refuseForbiddenLiteral, resolveWithSystemDns, type HostResolver } from './address-checks';
 
 export interface WebhookHttpSettings {
   /** Deadline of one delivery attempt: connection, request and answer. */
@@ -44,11 +44,9 @@ export async function checkWebhookUrl(raw: string, settings: WebhookHttpSettings
     } catch (err) {
       throw new InvalidWebhookUrlError(`webhook host ${url.hostname} does not resolve (${describeError(err)})`);
     }
-    for (const { address } of addresses) {
-      const parsed = parseIpLiteral(address);
-      const reason = parsed ? policy(parsed) : 'not an IP address';
-      if (reason) throw new BlockedAddressError(`refusing webhook host ${url.hostname}: its address ${reason}`);
-    }
+    // As at delivery: the caller is told the rule, the operator's log gets the address.
+    const forbidden = forbiddenAnswer(url.hostname, addresses, policy);
+    if (forbidden) throw withOperatorDetail(new BlockedAddressError(`refusing webhook host ${url.hostname}: ${NOT_PUBLIC_RULE}`), forbidden);
   }
   return url;
 }

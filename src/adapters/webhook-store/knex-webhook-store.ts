@@ -11,7 +11,7 @@ import {
   WEBHOOK_STORE_MIGRATIONS_TABLE,
 } from './migrations';
 import { newSigningSecret, SecretBox } from './secret-box';
-import type { DeliveryAttempt, DeliveryStatus, NewEndpoint, WebhookDelivery, WebhookEndpoint, WebhookStore } from './webhook-store';
+import { FINAL_DELIVERY_STATUSES, type DeliveryAttempt, type DeliveryStatus, type NewEndpoint, type WebhookDelivery, type WebhookEndpoint, type WebhookStore } from './webhook-store';
 
 interface EndpointRow {
   id: string;
@@ -115,7 +115,7 @@ export class KnexWebhookStore implements WebhookStore {
   async deleteEndpoint(userId: string, id: string): Promise<boolean> {
     return this.run('delete a webhook endpoint', () =>
       this.knex.transaction(async (trx) => {
-        const removed = await trx(WEBHOOK_ENDPOINTS_TABLE).where({ id, user_id: userId, kind: 'endpoint' }).delete();
+        const removed = await trx(WEBHOOK_ENDPOINTS_TABLE).where({ id, user_id: userId }).delete();
         if (removed === 0) return false;
         await trx(WEBHOOK_DELIVERIES_TABLE).where({ endpoint_id: id }).delete();
         await trx(WEBHOOK_ATTEMPTS_TABLE).where({ endpoint_id: id }).delete();
@@ -168,7 +168,11 @@ export class KnexWebhookStore implements WebhookStore {
           .where(key)
           .update({
             attempts: trx.raw('attempts + 1') as unknown as number,
-            status: attempt.outcome,
+            // One conditional update, so an attempt racing the give-up cannot reopen a settled delivery.
+            status: trx.raw(`CASE WHEN status IN (${FINAL_DELIVERY_STATUSES.map(() => '?').join(', ')}) THEN status ELSE ? END`, [
+              ...FINAL_DELIVERY_STATUSES,
+              attempt.outcome,
+            ]) as unknown as DeliveryStatus,
             last_status_code: attempt.statusCode,
             last_error: attempt.error,
             last_attempt_at: attempt.at.toISOString(),

@@ -25,6 +25,13 @@ export interface WebhookEndpoint {
 
 export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed' | 'endpoint-disabled';
 
+/**
+ * Where a delivery's attempts have ended. Only a replay (markPending) moves a delivery out of one: an
+ * attempt that reports after the workflow gave up (its receiver hung past the retry time) is recorded
+ * as an attempt but leaves the status alone.
+ */
+export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['delivered', 'failed', 'endpoint-disabled'];
+
 export interface WebhookDelivery {
   endpointId: string;
   /** The `webhook-id` header: the same for every attempt and every replay of this event. */
@@ -68,7 +75,7 @@ export interface WebhookStore {
   /** The user's registered endpoints (not callbacks), oldest first. */
   listEndpoints(userId: string): Promise<WebhookEndpoint[]>;
   countEndpoints(userId: string): Promise<number>;
-  /** Removes the endpoint and its delivery records; false when the user has no such endpoint. */
+  /** Removes the endpoint (registered or a callback) and its delivery records; false when the user has no such endpoint. */
   deleteEndpoint(userId: string, id: string): Promise<boolean>;
   /** The `whsec_…` secret, decrypted: for the worker that signs. */
   signingSecret(id: string): Promise<string>;
@@ -76,6 +83,7 @@ export interface WebhookStore {
 
   /** Records the event on its first attempt; later attempts and replays get the same row (and body). */
   ensureDelivery(delivery: { endpointId: string; messageId: string; taskId: string; eventType: string; body: string }): Promise<WebhookDelivery>;
+  /** Counts the attempt; its outcome becomes the status unless the delivery is already in a final status. */
   recordAttempt(endpointId: string, messageId: string, attempt: Omit<DeliveryAttempt, 'attempt'>): Promise<void>;
   /** The workflow gave up on it (its retry time ran out). */
   markFailed(endpointId: string, messageId: string, error: string): Promise<void>;

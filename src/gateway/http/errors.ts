@@ -5,12 +5,16 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { isGrpcServiceError } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
 import { InvalidConceptCursorError } from '../../adapters/concept-store/concept-store';
 import { RefinementNotFoundError } from '../../client/refinements';
-import { BlockedAddressError, InvalidRefinementInputError, InvalidWebhookUrlError } from '../../errors';
+import { classifyDatabaseError } from '../../adapters/database/database-errors';
+import { BlockedAddressError, InvalidRefinementInputError, InvalidWebhookUrlError, StorageUnavailableError, type RefineryError } from '../../errors';
+import { isTemporalUnreachable } from '../../temporal/connection';
 import { InvalidCursorError } from '../stores/ownership';
 import { HttpProblem, notFound, PROBLEM_CONTENT_TYPE, ProblemType, sendProblem, validationProblem, type FieldProblem } from './problems';
 
@@ -60,6 +64,41 @@ function domainProblem(error: Error): HttpProblem | undefined {
   if (error instanceof InvalidRefinementInputError) {
     return new HttpProblem({ type: ProblemType.validation, title: 'Invalid request', status: 400, detail: error.message });
   }
+  const dependency = unreachableDependency(error);
+  if (dependency) {
+    // Not the caller's fault nor a bug of ours: the same request can succeed once it is back.
+    return new HttpProblem(
+      {
+        type: ProblemType.dependencyUnavailable,
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `${dependency} is unreachable for the moment; try again in a few seconds`,
+      },
+      { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+    );
+  }
+  return undefined;
+}
+
+/** About the time a database fail-over or a Temporal frontend restart takes. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/** gRPC statuses of a Temporal call that mean "not reachable now", not "refused". */
+const TEMPORAL_UNREACHABLE_CODES = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED]);
+
+/**
+ * Which dependency a failure says is unreachable (connection refused or cut, no connection to be had
+ * in time), looking through the causes the layers below wrap it in; undefined for anything else.
+ * Never its address: that is in the error, for the operator's log.
+ */
+function unreachableDependency(error: Error): string | undefined {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StorageUnavailableError) return /database|concept store|webhook store/i.test(e.message) ? 'the database' : 'storage';
+    if (isGrpcServiceError(e) && TEMPORAL_UNREACHABLE_CODES.has(e.code)) return 'Temporal';
+    if (isTemporalUnreachable(e)) return 'Temporal';
+    // knex and pg directly (the gateway's own tables): ECONNREFUSED, a terminated connection, no pooled connection in time.
+    if (classifyDatabaseError(e, 'query') instanceof StorageUnavailableError) return 'the database';
+  }
   return undefined;
 }
 
@@ -68,7 +107,12 @@ export const errorHandling = fp(
   async (app) => {
     app.setErrorHandler((error, request, reply) => {
       const problem = problemOf(error as Error);
-      if (problem) return sendProblem(request, reply, problem);
+      if (problem) {
+        // What only the operator may see (the address a refused host resolved to) goes to the log, never into the answer.
+        const operatorDetail = (error as Partial<RefineryError>).operatorDetail;
+        if (operatorDetail) request.log.warn({ operatorDetail, detail: problem.body.detail }, 'request refused');
+        return sendProblem(request, reply, problem);
+      }
       request.log.error({ err: error }, 'request failed');
       return sendProblem(request, reply, new HttpProblem({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
     });

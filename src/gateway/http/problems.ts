@@ -19,6 +19,8 @@ export const ProblemType = {
   tooLarge: 'urn:refinery:problem:payload-too-large',
   forbidden: 'urn:refinery:problem:forbidden',
   unavailable: 'urn:refinery:problem:unavailable',
+  /** The database, the image store or Temporal is unreachable for the moment (503 with Retry-After). */
+  dependencyUnavailable: 'urn:refinery:problem:dependency-unavailable',
 } as const;
 
 export interface FieldProblem {

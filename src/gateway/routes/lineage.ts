@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
-import { allPublishedKeys } from '../../adapters/image-store/key-layout';
+import { allPublishedKeys, uploadKey } from '../../adapters/image-store/key-layout';
 import type { RouteOptions } from '../http/context';
 import { notFound } from '../http/problems';
 import { replyStarted } from '../started-reply';
@@ -115,7 +115,9 @@ export const lineageRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     {
       schema: {
         summary: 'Delete a concept and its image',
-        description: 'Its children keep their own images and record that their parent was deleted.',
+        description:
+          'The original it was made from goes too when it was uploaded, and its refinement no longer links to it. ' +
+          'Its children keep their own images and record that their parent was deleted.',
         tags: ['concepts'],
         params: conceptIdParams,
         response: { 204: z.null().meta({ description: 'deleted' }), ...commonProblems },
@@ -123,8 +125,10 @@ export const lineageRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     },
     async (request, reply) => {
       const concept = await requireOwnedConcept(request.user.id, request.params.conceptId);
-      // The image first: if removing it fails, the row is still there and the delete can be retried.
-      await ctx.imageStore.remove(allPublishedKeys(concept.userId, concept.taskId));
+      // The images first: if removing them fails, the row is still there and the delete can be retried.
+      // Nothing else reads the upload once its refinement has ended (a child reads its parent's refined image).
+      await ctx.imageStore.remove([...allPublishedKeys(concept.userId, concept.taskId), uploadKey(concept.taskId)]);
+      await ctx.ownership.forgetUploadedOriginal(concept.userId, concept.taskId);
       await ctx.conceptStore.deleteConcept(concept.id);
       return reply.code(204).send(null);
     },

@@ -27,7 +27,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
   const requireOwned = async (userId: string, id: string): Promise<WebhookEndpoint> => {
     const endpoint = await store.findEndpoint(id);
     // A refinement's own callback URL is an endpoint of its owner too (`callbackWebhookId`): readable,
-    // its deliveries listed and replayed, though not listed among the registered endpoints.
+    // its deliveries listed and replayed, and deleted, though not listed among the registered endpoints.
     if (!endpoint || endpoint.userId !== userId) throw notFound(`webhook ${id}`);
     return endpoint;
   };
@@ -77,7 +77,9 @@ export const webhookRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     {
       schema: {
         summary: 'Delete a webhook endpoint and its delivery records',
-        description: 'Refinements already running skip it from then on.',
+        description:
+          "Refinements already running skip it from then on. A refinement's own callback endpoint (its `callbackWebhookId`) is deleted the same way: " +
+          'that refinement then tells no one through it.',
         tags: ['webhooks'],
         params: webhookIdParams,
         response: { 204: z.null().meta({ description: 'deleted' }), ...commonProblems },

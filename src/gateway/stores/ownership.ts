@@ -7,7 +7,7 @@
  * burst of starts through the cap) and this table is already the authority for ownership and order.
  */
 import type { Knex } from 'knex';
-import type { RefinementStatus } from '../../workflows/types';
+import type { RefinementRequest, RefinementStatus } from '../../workflows/types';
 import { OWNERSHIP_TABLE, USER_SLOTS_TABLE } from './migrations';
 
 export interface OwnershipRow {
@@ -28,11 +28,7 @@ export interface OwnershipRow {
 }
 
 /** What a start asked for, recorded with the claim. */
-export interface ClaimedRequest {
-  refinementPrompt: string;
-  logoDescription: string;
-  themeDescription: string;
-  preserveAspects?: string[];
+export interface ClaimedRequest extends RefinementRequest {
   /** The caller's URL, or undefined when the original was uploaded. */
   originalImageUrl?: string;
   uploaded: boolean;
@@ -104,6 +100,11 @@ export class OwnershipStore {
     await this.table()
       .where({ task_id: taskId, status: 'running' })
       .update({ status, finished_at: finishedAt ?? new Date().toISOString() });
+  }
+
+  /** The uploaded original was deleted (with its concept): no link to it is handed out any more. */
+  async forgetUploadedOriginal(userId: string, taskId: string): Promise<void> {
+    await this.table().where({ task_id: taskId, user_id: userId }).update({ uploaded: false });
   }
 
   /** Newest first; the cursor is the (created_at, task_id) of the last row of the previous page. */

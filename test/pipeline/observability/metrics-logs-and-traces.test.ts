@@ -1,83 +1,23 @@
 /**
- * Observability end to end: a worker process with its metrics endpoint and OTLP export on, the
- * gateway (in this process, tracing to the same receiver), the OpenAI-compatible fake answering 429
- * once, PostgreSQL. One completed and one failed refinement, then: the worker's and the gateway's
- * metrics moved (the SDK's too), one trace runs from the gateway through the workflow and its four
- * stages down to the HTTP calls, the request id reaches the worker's log lines, and the dashboard and
- * alert rules only name metrics the endpoints expose.
+ * Observability end to end, on the stack of observed-stack.ts: a worker process with its metrics
+ * endpoint and OTLP export on, the gateway (in this process, tracing to the same receiver), the
+ * OpenAI-compatible fake answering 429 once, PostgreSQL. One completed and one failed refinement,
+ * then: the worker's and the gateway's metrics moved (the SDK's too), one trace runs from the gateway
+ * through the workflow and its four stages down to the HTTP calls, the request id reaches the
+ * worker's log lines, and the dashboard and alert rules only name metrics the endpoints expose. Then
+ * /metrics behind a token, and promtool on the alert rules.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { TRACE_HEADER as OPENTELEMETRY_TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
-import { startTracing, type Tracing } from '../../src/observability/tracing';
-import { TRACE_HEADER } from '../../src/workflows/tracing';
-import { failureOf } from '../harness/expectations';
-import { eventually } from '../harness/expectations';
-import { FakeOpenAiImages } from '../harness/fake-openai-images';
-import { TestGateway } from '../harness/gateway';
-import { ImageServer } from '../harness/image-server';
-import { conceptPng } from '../harness/images';
-import { OtlpReceiver, type ReceivedSpan } from '../harness/otlp-receiver';
-import { freePort } from '../harness/ports';
-import { metricNames, sumOf } from '../harness/prometheus';
-import { TestStack } from '../harness/stack';
-import { recordHistory } from '../harness/histories';
+import { eventually, failureOf } from '../../harness/expectations';
+import { TestGateway } from '../../harness/gateway';
+import type { ReceivedSpan } from '../../harness/otlp-receiver';
+import { metricNames, sumOf } from '../../harness/prometheus';
+import { recordHistory } from '../../harness/histories';
+import { body, fake, gateway, images, original, receiver, scrape, stack, token, useObservedStack, workerMetricsUrl } from './observed-stack';
 
-const PROMPT = 'Make it more autumn-themed with orange and red';
-const body = (originalImageUrl: string) => ({
-  originalImageUrl,
-  refinementPrompt: PROMPT,
-  logoDescription: 'A minimalist fox',
-  themeDescription: 'Modern tech',
-});
-
-let receiver: OtlpReceiver;
-let images: ImageServer;
-let fake: FakeOpenAiImages;
-let original: Buffer;
-let tracing: Tracing;
-let stack: TestStack;
-let gateway: TestGateway;
-let token: string;
-let workerMetricsUrl: string;
-
-const scrape = async (url: string, headers: Record<string, string> = {}) => {
-  const response = await fetch(url, { headers });
-  expect(response.status).toBe(200);
-  return response.text();
-};
-
-beforeAll(async () => {
-  [receiver, images, fake, original] = await Promise.all([OtlpReceiver.start(), ImageServer.start(), FakeOpenAiImages.start(), conceptPng()]);
-  // The gateway runs in this process: trace it to the same receiver as the worker.
-  tracing = startTracing({ otlpEndpoint: receiver.origin }, 'refinery-gateway');
-  const metricsPort = await freePort();
-  workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  stack = await TestStack.create({
-    database: 'postgres',
-    env: {
-      WORKER_METRICS_PORT: String(metricsPort),
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin,
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      CONCEPT_PROVIDER: 'openai',
-      OPENAI_BASE_URL: fake.origin,
-      OPENAI_API_KEY: 'sk-test-observability-4b1e9a7c',
-    },
-  });
-  await stack.startWorker();
-  gateway = await TestGateway.start(stack);
-  token = await gateway.token('olivia');
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await stack?.close();
-  await tracing?.shutdown();
-  await Promise.all([receiver?.close(), images?.close(), fake?.close()]);
-});
+useObservedStack();
 
 describe('one completed and one failed refinement', () => {
   const requestId = `obs-req-${Date.now()}`;
@@ -244,7 +184,7 @@ describe('one completed and one failed refinement', () => {
 
   test("the dashboard's and the alerts' queries name only metrics the endpoints expose", () => {
     const exposed = new Set([...metricNames(workerAfter), ...metricNames(gatewayAfter)]);
-    const dashboard = JSON.parse(fs.readFileSync(path.join(__dirname, '../../deploy/grafana/refinery.json'), 'utf8'));
+    const dashboard = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../deploy/grafana/refinery.json'), 'utf8'));
     const exprs: string[] = [];
     const collect = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(collect);
@@ -257,46 +197,13 @@ describe('one completed and one failed refinement', () => {
       }
     };
     collect(dashboard);
-    const alerts = fs.readFileSync(path.join(__dirname, '../../deploy/prometheus/alerts.yml'), 'utf8');
+    const alerts = fs.readFileSync(path.join(__dirname, '../../../deploy/prometheus/alerts.yml'), 'utf8');
     exprs.push(...[...alerts.matchAll(/expr:\s*(?:\|\s*)?([\s\S]*?)(?=\n\s*(?:for|labels|annotations|- alert):)/g)].map((m) => m[1]));
     expect(exprs.length).toBeGreaterThanOrEqual(10);
     const named = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:refinery|temporal)_[a-z0-9_]+)/g)].map((m) => m[1])));
     expect(named.size).toBeGreaterThanOrEqual(10);
     expect([...named].filter((name) => !exposed.has(name))).toEqual([]);
   });
-});
-
-test('a run started without a trace context records no workflow spans; its stages are still traced', async () => {
-  // Started the way a starter without tracing starts it (the CLI, a script): a client with no
-  // OpenTelemetry interceptor, so the start carries no trace context.
-  const taskId = `obs-untraced-${Date.now()}`;
-  const input = stack.refinements.validInput(stack.request({ taskId, originalImageUrl: images.serve('/obs-untraced.png', { body: original }) }));
-  const connection = await Connection.connect({ address: stack.config.temporal.address });
-  const workflowId = `refinement-${taskId}`;
-  try {
-    await new Client({ connection, namespace: stack.config.temporal.namespace }).workflow.start('refineConcept', {
-      taskQueue: stack.config.temporal.taskQueue,
-      workflowId,
-      args: [input],
-    });
-  } finally {
-    await connection.close();
-  }
-  await stack.refinements.result(taskId);
-  const ofRun = () => receiver.spans.filter((s) => s.attributes.temporalWorkflowId === workflowId);
-  // The stages' spans arrive (so this run's spans are being exported) ...
-  await eventually(async () => (ofRun().some((s) => s.name === 'RunActivity:storeRefinedConcept') ? true : undefined), 30_000, 'the stage spans');
-  // ... and the workflow made none: the stage spans' traces hold no run span and no activity-start
-  // span (a traced run's stage spans are children of its StartActivity spans, under RunWorkflow).
-  const traces = new Set(ofRun().map((s) => s.traceId));
-  const inTheirTraces = receiver.spans.filter((s) => traces.has(s.traceId));
-  expect(inTheirTraces.filter((s) => /^(RunWorkflow|StartActivity)/.test(s.name)).map((s) => s.name)).toEqual([]);
-  expect(ofRun().filter((s) => s.name.startsWith('RunActivity')).every((s) => s.parentSpanId === '')).toBe(true);
-});
-
-test("the workflow looks for the trace context in the header OpenTelemetry's client interceptor writes", () => {
-  // The workflow names it itself so that an untraced run loads none of OpenTelemetry's modules.
-  expect(TRACE_HEADER).toBe(OPENTELEMETRY_TRACE_HEADER);
 });
 
 test('GATEWAY_METRICS_TOKEN: /metrics answers only the bearer of the token', async () => {
@@ -312,23 +219,8 @@ test('GATEWAY_METRICS_TOKEN: /metrics answers only the bearer of the token', asy
   }
 });
 
-test('a traceparent without X-Request-Id gives its trace id as the request id', async () => {
-  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-  // node:http, not fetch: this process's undici instrumentation would add a traceparent of its own.
-  const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
-    http
-      .get(`${gateway.origin}/v1/refinements?limit=1`, { headers: { authorization: `Bearer ${token}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }, (res) => {
-        res.resume();
-        expect(res.statusCode).toBe(200);
-        resolve(res.headers);
-      })
-      .on('error', reject);
-  });
-  expect(headers['x-request-id']).toBe(traceId);
-});
-
 test('promtool accepts the alert rules', () => {
-  const promtool = execFileSync('bash', [path.join(__dirname, '../../scripts/ensure-promtool.sh')], { encoding: 'utf8' }).trim();
-  const out = execFileSync(promtool, ['check', 'rules', path.join(__dirname, '../../deploy/prometheus/alerts.yml')], { encoding: 'utf8' });
+  const promtool = execFileSync('bash', [path.join(__dirname, '../../../scripts/ensure-promtool.sh')], { encoding: 'utf8' }).trim();
+  const out = execFileSync(promtool, ['check', 'rules', path.join(__dirname, '../../../deploy/prometheus/alerts.yml')], { encoding: 'utf8' });
   expect(out).toMatch(/SUCCESS: \d+ rules found/);
 });

@@ -1,73 +1,35 @@
 /**
- * Encrypted payloads end to end, on a dev server of this suite's own (its database file is read):
- * the history holds no prompt, description or URL; the gateway's codec endpoint gives them back to
- * an operator (and to nobody else); a key rotation keeps old runs readable.
+ * Encrypted payloads end to end, on a dev server of this file's own (its database file is read): the
+ * history holds no prompt, description or URL; the gateway's codec endpoint gives them back to an
+ * operator (and to nobody else).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PayloadDecryptionError } from '../../src/errors';
-import { DevServer } from '../harness/dev-server';
-import { TestGateway } from '../harness/gateway';
-import { ImageServer } from '../harness/image-server';
-import { conceptPng } from '../harness/images';
-import { fetchRawHistory, payloadJson, type RawHistory } from '../harness/raw-history';
-import { TestStack } from '../harness/stack';
+import { TestGateway } from '../../harness/gateway';
+import { payloadJson, type RawHistory } from '../../harness/raw-history';
+import { TestStack } from '../../harness/stack';
+import {
+  codecPayloads,
+  history,
+  images,
+  isLocalActivityRecord,
+  isPatchMarker,
+  isTraceContext,
+  keyA,
+  OPERATOR_TOKEN,
+  original,
+  secrets,
+  server,
+  useDevServer,
+} from './encrypted-runs';
 
-const keyA = `A:${randomBytes(32).toString('base64')}`;
-const keyB = `B:${randomBytes(32).toString('base64')}`;
-const OPERATOR_TOKEN = randomBytes(32).toString('base64url');
 const UI_ORIGIN = 'http://localhost:8233';
 const run = promisify(execFile);
 
-let server: DevServer;
-let images: ImageServer;
-let original: Buffer;
-
-beforeAll(async () => {
-  [server, images, original] = await Promise.all([DevServer.start(), ImageServer.start(), conceptPng()]);
-});
-afterAll(async () => {
-  await images?.close();
-  await server?.stop();
-});
-
-/** Texts only this run carries, so finding one anywhere means this run leaked it. */
-function secrets(label: string) {
-  const marker = `${label}-${randomBytes(6).toString('hex')}`;
-  return {
-    refinementPrompt: `Make it autumn-themed, prompt ${marker}`,
-    logoDescription: `A minimalist fox, logo ${marker}`,
-    themeDescription: `Modern tech, theme ${marker}`,
-    path: `/originals/${marker}/fox.png`,
-  };
-}
-
-const history = (stack: TestStack, taskId: string): Promise<RawHistory> =>
-  fetchRawHistory(server.address, stack.config.temporal.namespace, `refinement-${taskId}`);
-
-/** Payloads the codec applies to: all but search attributes, which Temporal indexes in clear. */
-/**
- * The OpenTelemetry interceptors' headers stay in clear (the SDK passes headers through no codec): a
- * test below checks they hold a W3C trace context and nothing else.
- */
-const isTraceContext = (p: { path: string }) => p.path.endsWith('header.fields._tracer-data');
-/**
- * Version markers (`patched()`) are written by the SDK's core, past the codec: they hold a patch id
- * (`shared-text-rule`, ...) and nothing of the request; a test below checks that.
- */
-const isPatchMarker = (p: { path: string }) => /markerRecordedEventAttributes\.details\.patch-data\./.test(p.path);
-/**
- * A local activity's marker carries, beside its result (through the codec), the SDK core's own record
- * of the call, past the codec: sequence number, attempt, activity id and type, times. A test below
- * checks it holds nothing else.
- */
-const isLocalActivityRecord = (p: { path: string }) => /markerRecordedEventAttributes\.details\.data\./.test(p.path);
-/** What goes through the codec: every payload but the search attributes, trace context and the SDK's markers. */
-const codecPayloads = (raw: RawHistory) =>
-  raw.payloads.filter((p) => !/searchAttributes/i.test(p.path) && !isTraceContext(p) && !isPatchMarker(p) && !isLocalActivityRecord(p));
+useDevServer();
 
 describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
   let stack: TestStack;
@@ -183,7 +145,7 @@ describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
     });
 
     test('`refinery token --operator` mints a JWT that opens /codec; without the flag it does not', async () => {
-      const bin = path.join(__dirname, '..', '..', 'bin', 'refinery.js');
+      const bin = path.join(__dirname, '..', '..', '..', 'bin', 'refinery.js');
       const mint = async (...flags: string[]) =>
         (await run(process.execPath, [bin, 'token', '--user', 'ops-cli', ...flags], { env: gateway.env, timeout: 60_000 })).stdout.trim();
       expect((await decode({ token: await mint('--operator') })).status).toBe(200);
@@ -257,89 +219,4 @@ describe('with PAYLOAD_ENCRYPTION_KEYS set', () => {
       }
     });
   });
-});
-
-describe('key rotation', () => {
-  let stackA: TestStack;
-  let stackBA: TestStack | undefined;
-  let stackB: TestStack | undefined;
-  const gateways: TestGateway[] = [];
-
-  beforeAll(async () => {
-    stackA = await TestStack.create({
-      database: 'postgres',
-      temporalAddress: server.address,
-      env: { PAYLOAD_ENCRYPTION_KEYS: keyA, CODEC_AUTH_TOKEN: OPERATOR_TOKEN },
-    });
-  });
-  afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.close()));
-    await stackB?.close();
-    await stackBA?.close();
-    await stackA?.close();
-  });
-
-  const start = async (stack: TestStack, label: string) => {
-    const s = secrets(label);
-    const taskId = `rotation-${label}-${Date.now()}`;
-    await stack.refinements.start(stack.request({ taskId, ...s, originalImageUrl: images.serve(s.path, { body: original }) }));
-    return { taskId, ...s };
-  };
-  const keyIds = (raw: RawHistory) => [...new Set(codecPayloads(raw).map((p) => p.keyId))].sort();
-
-  test('runs under key A stay readable after rotating to B,A; new runs use B; with B alone an A payload fails clearly', async () => {
-    // Under key A: one run completes, another is stopped in its refine stage by a worker crash.
-    const workerA = await stackA.startWorker();
-    const finished = await start(stackA, 'finished');
-    await stackA.refinements.result(finished.taskId);
-    await workerA.stop('SIGTERM');
-    const crashing = await stackA.startWorker({ hold: { activity: 'refineConceptImage', when: 'before' } });
-    const inFlight = await start(stackA, 'inflight');
-    await stackA.waitUntilHeld('refineConceptImage', inFlight.taskId, 60_000);
-    await crashing.stop('SIGKILL');
-    expect(keyIds(await history(stackA, inFlight.taskId))).toEqual(['A']);
-
-    // Redeployed with B first and A kept: the new worker replays the A run and finishes it in B.
-    stackBA = await stackA.reconfigured({ PAYLOAD_ENCRYPTION_KEYS: `${keyB},${keyA}` });
-    await stackBA.startWorker();
-    const resumed = await stackBA.refinements.result(inFlight.taskId);
-    expect(resumed.taskId).toBe(inFlight.taskId);
-    const progress = await stackBA.refinements.progress(inFlight.taskId);
-    expect(progress).toMatchObject({ status: 'completed', finishedStages: ['download', 'refine', 'storeImage', 'storeConcept'] });
-    expect(keyIds(await history(stackA, inFlight.taskId))).toEqual(['A', 'B']);
-    expect((await stackBA.refinements.result(finished.taskId)).taskId).toBe(finished.taskId);
-    expect((await stackBA.refinements.progress(finished.taskId)).status).toBe('completed');
-
-    const fresh = await start(stackBA, 'fresh');
-    await stackBA.refinements.result(fresh.taskId);
-    const freshHistory = await history(stackA, fresh.taskId);
-    expect(keyIds(freshHistory)).toEqual(['B']);
-    expect(freshHistory.bytes.toString('latin1')).not.toContain(fresh.refinementPrompt);
-
-    // The rotated gateway's codec decodes both generations.
-    const finishedInput = (await history(stackA, finished.taskId)).payloads.find((p) => p.path.includes('workflowExecutionStartedEventAttributes.input'))!;
-    const freshInput = freshHistory.payloads.find((p) => p.path.includes('workflowExecutionStartedEventAttributes.input'))!;
-    const gatewayBA = await TestGateway.start(stackBA);
-    gateways.push(gatewayBA);
-    const decoded = await gatewayBA.fetch('/codec/decode', {
-      method: 'POST',
-      token: OPERATOR_TOKEN,
-      json: { payloads: [payloadJson(finishedInput.payload), payloadJson(freshInput.payload)] },
-    });
-    expect(decoded.status).toBe(200);
-    const inputs = ((await decoded.json()) as { payloads: { data: string }[] }).payloads.map((p) => JSON.parse(Buffer.from(p.data, 'base64').toString()));
-    expect(inputs.map((i) => i.refinementPrompt)).toEqual([finished.refinementPrompt, fresh.refinementPrompt]);
-
-    // Key A dropped: what it encrypted can no longer be read, and the error says which key is missing.
-    stackB = await stackA.reconfigured({ PAYLOAD_ENCRYPTION_KEYS: keyB });
-    const failure = await stackB.refinements.result(finished.taskId).catch((err: unknown) => err);
-    expect(failure).toBeInstanceOf(PayloadDecryptionError);
-    expect((failure as Error).message).toContain('encrypted with key "A", which is not configured (configured: B)');
-    expect((await stackB.refinements.result(fresh.taskId)).taskId).toBe(fresh.taskId);
-    const gatewayB = await TestGateway.start(stackB);
-    gateways.push(gatewayB);
-    const refused = await gatewayB.fetch('/codec/decode', { method: 'POST', token: OPERATOR_TOKEN, json: { payloads: [payloadJson(finishedInput.payload)] } });
-    expect(refused.status).toBe(422);
-    expect(((await refused.json()) as { detail: string }).detail).toContain('key "A", which is not configured');
-  }, 300_000);
 });

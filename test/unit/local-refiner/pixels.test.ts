@@ -6,31 +6,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { NotAnImageError, PixelLimitExceededError } from '../../src/errors';
-import type { RefineRequest, RefineResult } from '../../src/adapters/concept-service/concept-service';
-import { colouriseMatrix, LocalRefiner } from '../../src/adapters/concept-service/local-refiner';
-import { parseRefinementInstructions } from '../../src/adapters/concept-service/refinement-instructions';
-import { COLOURS, type RefinementOperation } from '../../src/adapters/concept-service/refinement-operations';
-
-type Pixel = [number, number, number] | [number, number, number, number];
-
-async function png(width: number, height: number, pixelAt: (x: number, y: number) => Pixel): Promise<Buffer> {
-  const channels = pixelAt(0, 0).length as 3 | 4;
-  const data = Buffer.alloc(width * height * channels);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) data.set(pixelAt(x, y), (y * width + x) * channels);
-  }
-  return sharp(data, { raw: { width, height, channels } }).png().toBuffer();
-}
-
-/** Left half a mid blue, right half neutral grey: a cold image with no orange or red in it. */
-const blueGrey = () => png(16, 16, (x) => (x < 8 ? [40, 80, 200] : [128, 128, 128]));
-/** One-pixel checkerboard: maximal high-frequency detail. */
-const checkerboard = () => png(16, 16, (x, y) => ((x + y) % 2 === 0 ? [40, 40, 40] : [215, 215, 215]));
-/** Colourful, mid-toned and varied, so tone and colour changes all have room to show. */
-const colourful = () => png(16, 16, (x, y) => [60 + x * 8, 70 + y * 7, 190 - x * 6]);
-/** Non-square with an alpha ramp, to check geometry and transparency survive. */
-const translucent = () => png(20, 12, (x, y) => [30 + x * 10, 200 - y * 10, 90, 40 + x * 10]);
+import { NotAnImageError, PixelLimitExceededError } from '../../../src/errors';
+import type { RefineRequest, RefineResult } from '../../../src/adapters/concept-service/concept-service';
+import { colouriseMatrix, LocalRefiner } from '../../../src/adapters/concept-service/local-refiner';
+import { COLOURS } from '../../../src/adapters/concept-service/refinement-operations';
+import { blueGrey, channelStats, checkerboard, colourful, hue, hueDistance, luminance, rawPixels, translucent } from './images';
 
 /** A folder per request, as the refine stage gives each attempt: the original is written into it. */
 let scratch: string;
@@ -65,27 +45,6 @@ async function refine(image: Buffer, prompt: string, overrides: Partial<RefineRe
   const result = await refiner.refine(await request(image, prompt, overrides));
   if (result.kind !== 'file') throw new Error('expected a file result');
   return { ...result, data: await fs.readFile(result.path) };
-}
-
-async function channelStats(image: Buffer) {
-  const { channels } = await sharp(image).stats();
-  return { mean: channels.map((c) => c.mean), stdev: channels.map((c) => c.stdev) };
-}
-
-const luminance = ([r, g, b]: number[]) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
-
-/** Hue in degrees of an RGB triple (0 red, 30 orange, 120 green, 240 blue). */
-function hue([r, g, b]: number[]): number {
-  const max = Math.max(r, g, b);
-  const chroma = max - Math.min(r, g, b);
-  if (chroma === 0) return 0;
-  const sector = max === r ? ((g - b) / chroma + 6) % 6 : max === g ? (b - r) / chroma + 2 : (r - g) / chroma + 4;
-  return sector * 60;
-}
-const hueDistance = (a: number, b: number) => Math.min(Math.abs(a - b), 360 - Math.abs(a - b));
-
-async function rawPixels(image: Buffer) {
-  return sharp(image).raw().toBuffer({ resolveWithObject: true });
 }
 
 describe('LocalRefiner on pixels', () => {
@@ -286,116 +245,5 @@ describe('colouriseMatrix', () => {
       const out = matrix.map((row) => row[0] * pixel[0] + row[1] * pixel[1] + row[2] * pixel[2]);
       expect(luminance(out)).toBeCloseTo(luminance(pixel), 6);
     }
-  });
-});
-
-describe('parseRefinementInstructions', () => {
-  const kinds = (prompt: string, preserve: string[] = []) =>
-    parseRefinementInstructions(prompt, preserve).operations.map((op) => op.kind);
-
-  it.each<[string, RefinementOperation[]]>([
-    ['brighter', [{ kind: 'brightness', factor: 1.25 }]],
-    ['lighter', [{ kind: 'brightness', factor: 1.25 }]],
-    ['darker', [{ kind: 'brightness', factor: 0.8 }]],
-    ['not as dark', [{ kind: 'brightness', factor: 1.25 }]],
-    ['a bit brighter', [{ kind: 'brightness', factor: 1.13 }]],
-    ['much brighter', [{ kind: 'brightness', factor: 1.45 }]],
-    ['more contrast', [{ kind: 'contrast', factor: 1.3 }]],
-    ['less contrast', [{ kind: 'contrast', factor: 0.77 }]],
-    ['reduce the contrast', [{ kind: 'contrast', factor: 0.77 }]],
-    ['warmer', [{ kind: 'temperature', shift: 0.12 }]],
-    ['less warm', [{ kind: 'temperature', shift: -0.12 }]],
-    ['cooler', [{ kind: 'temperature', shift: -0.12 }]],
-    ['monochrome', [{ kind: 'monochrome' }]],
-    ['black and white', [{ kind: 'monochrome' }]],
-    ['grayscale', [{ kind: 'monochrome' }]],
-    ['sepia', [{ kind: 'sepia', strength: 1 }]],
-    ['vintage', [{ kind: 'sepia', strength: 0.5 }]],
-    ['blur', [{ kind: 'blur', sigma: 1.5 }]],
-    ['softer', [{ kind: 'blur', sigma: 1.5 }]],
-    ['less blurry', [{ kind: 'sharpen', sigma: 1 }]],
-    ['sharpen', [{ kind: 'sharpen', sigma: 1 }]],
-    ['crisp', [{ kind: 'sharpen', sigma: 1 }]],
-    ['more vibrant', [{ kind: 'saturation', factor: 1.4 }]],
-    ['saturated', [{ kind: 'saturation', factor: 1.4 }]],
-    ['muted', [{ kind: 'saturation', factor: 0.71 }]],
-    ['desaturated', [{ kind: 'saturation', factor: 0.71 }]],
-    ['less saturated', [{ kind: 'saturation', factor: 0.71 }]],
-    ['neon', [{ kind: 'saturation', factor: 1.6 }]],
-    ['pastel', [{ kind: 'saturation', factor: 0.71 }, { kind: 'brightness', factor: 1.15 }]],
-    ['grey', [{ kind: 'saturation', factor: 0.71 }]],
-    ['invert', [{ kind: 'invert' }]],
-    ['flip', [{ kind: 'mirror', axis: 'horizontal' }]],
-    ['mirror', [{ kind: 'mirror', axis: 'horizontal' }]],
-    ['upside down', [{ kind: 'mirror', axis: 'vertical' }]],
-    ['flip it vertically', [{ kind: 'mirror', axis: 'vertical' }]],
-  ])('%s', (prompt, expected) => {
-    expect(parseRefinementInstructions(prompt)).toEqual({ operations: expected, unrecognised: [], withheld: [] });
-  });
-
-  it.each<[string, string[]]>([
-    ['red', ['red']],
-    ['orange', ['orange']],
-    ['yellow', ['yellow']],
-    ['greener', ['green']],
-    ['bluish', ['blue']],
-    ['violet', ['purple']],
-    ['purple', ['purple']],
-    ['pink', ['pink']],
-    ['brown', ['brown']],
-    ['cyan', ['teal']],
-    ['teal', ['teal']],
-    ['golden', ['gold']],
-    ['autumnal', ['orange', 'red', 'brown']],
-    ['ocean', ['blue', 'teal']],
-    ['forest', ['green']],
-    ['Make it more autumn-themed with orange and red', ['orange', 'red', 'brown']],
-  ])('colour words: %s', (prompt, colours) => {
-    const [op] = parseRefinementInstructions(prompt).operations;
-    expect(op).toMatchObject({ kind: 'palette', colours, strength: 0.45 });
-  });
-
-  it('aims the palette at the mean of the named colours', () => {
-    const [op] = parseRefinementInstructions('red and yellow').operations;
-    expect(op).toEqual({ kind: 'palette', colours: ['red', 'yellow'], target: [230, 124, 45], strength: 0.45 });
-  });
-
-  it('applies operations in a fixed order whatever the prompt order', () => {
-    expect(kinds('blur it, invert, more contrast, brighter, vibrant, warmer, blue, sepia, monochrome, mirror')).toEqual([
-      'mirror', 'monochrome', 'sepia', 'palette', 'temperature', 'saturation', 'brightness', 'contrast', 'invert', 'blur',
-    ]);
-  });
-
-  it('lets opposite wishes cancel and repeated ones count once', () => {
-    expect(kinds('brighter, then darker')).toEqual([]);
-    expect(parseRefinementInstructions('brighter and lighter').operations).toEqual([{ kind: 'brightness', factor: 1.25 }]);
-  });
-
-  it('reports fragments it cannot map, ignoring pure filler', () => {
-    expect(parseRefinementInstructions('add a fox, brighter and some sparkles. Thanks!').unrecognised).toEqual([
-      'add a fox',
-      'some sparkles',
-    ]);
-    // A negated colour has no sensible reverse, so it counts as not understood.
-    expect(parseRefinementInstructions('no red').unrecognised).toEqual(['no red']);
-  });
-
-  it('withholds what a preserved aspect protects', () => {
-    const parsed = parseRefinementInstructions('orange, warmer, mirror, blur, brighter', ['Colours', 'overall shape']);
-    expect(parsed.operations.map((op) => op.kind)).toEqual(['brightness']);
-    expect(parsed.withheld.map((w) => [w.operation.kind, w.aspect])).toEqual([
-      ['mirror', 'overall shape'],
-      ['palette', 'Colours'],
-      ['temperature', 'Colours'],
-      ['blur', 'overall shape'],
-    ]);
-    expect(kinds('sharpen', ['fine details'])).toEqual([]);
-    expect(kinds('blur', ['fine details'])).toEqual([]);
-    expect(kinds('make everything brighter', ['everything'])).toEqual([]);
-  });
-
-  it('is deterministic', () => {
-    const prompt = 'much warmer, slightly blurry, ocean and gold, not as dark';
-    expect(parseRefinementInstructions(prompt)).toEqual(parseRefinementInstructions(prompt));
   });
 });

@@ -3,76 +3,16 @@
  * worker process and the Temporal dev server, PostgreSQL. The worker holds every refinement's refine
  * stage for a few seconds (its hold plan), long enough to see it running and to cancel one.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { TestGateway } from '../harness/gateway';
-import { conceptPng } from '../harness/images';
-import { TestStack } from '../harness/stack';
-import { accessibilityViolations, buildPage, launchChromium, openPage, screenshot, type Recorded } from './browser';
-
-const HOLD_MS = 10_000;
-const STAGE_TIMEOUT = 90_000;
+import { screenshot } from '../browser';
+import { devLogin, expectAccessible, fillRequest, focusedHeading, gateway, HOLD_MS, loadedWidth, open, opened, png, STAGE_TIMEOUT, startWebPageSession } from './session';
 
 describe('web page', () => {
-  let stack: TestStack;
-  let gateway: TestGateway;
-  let browser: Browser;
-  let png: Buffer;
-  let webDir: string;
   let aliceTaskId: string;
   // Every test file shares one PostgreSQL database: a user of this run only, so Alice's history holds
   // just what this file started.
   const alice = `alice-${process.pid}-${Date.now()}`;
-  const opened: Recorded[] = [];
 
-  beforeAll(async () => {
-    webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-web-'));
-    buildPage(webDir);
-    [stack, png, browser] = await Promise.all([TestStack.create({ database: 'postgres' }), conceptPng(96), launchChromium()]);
-    await stack.startWorker({ hold: { activity: 'refineConceptImage', when: 'before', ms: HOLD_MS } });
-    gateway = await TestGateway.start(stack, { WEB_DIST_DIR: webDir });
-  });
-  afterAll(async () => {
-    await Promise.all(opened.map((o) => o.context.close()));
-    await browser?.close();
-    await gateway?.close();
-    await stack?.close();
-    fs.rmSync(webDir, { recursive: true, force: true });
-  });
-
-  const open = async () => {
-    const recorded = await openPage(browser);
-    opened.push(recorded);
-    return recorded;
-  };
-  const expectAccessible = async (page: Recorded['page']) => expect(await accessibilityViolations(page)).toEqual([]);
-  // Functions passed to evaluate() run in the page; the test program has no DOM types, hence `any`.
-  // The shell moves the focus in an effect, which Preact runs just after the frame that shows the heading.
-  const focusedHeading = async (page: Recorded['page']) => {
-    await page.waitForFunction(() => (globalThis as any).document.activeElement?.tagName === 'H1', undefined, { timeout: 5_000 }).catch(() => undefined);
-    return page.evaluate(() => {
-      const active = (globalThis as any).document.activeElement;
-      return active?.tagName === 'H1' ? (active.textContent as string) : null;
-    });
-  };
-
-  async function devLogin({ page }: Recorded, user: string) {
-    await page.goto(`${gateway.origin}/`);
-    await page.getByLabel('User name').fill(user);
-    await page.getByRole('button', { name: 'Development login' }).click();
-    await page.getByRole('heading', { level: 1, name: 'New refinement' }).waitFor();
-  }
-
-  async function fillRequest({ page }: Recorded, file: { name: string; mimeType: string; buffer: Buffer }, prompt: string) {
-    await page.locator('#image').setInputFiles(file);
-    await page.getByLabel('What to change').fill(prompt);
-    await page.getByLabel('Logo description').fill('A minimalist fox');
-    await page.getByLabel('Theme description').fill('Modern tech');
-    await page.getByLabel('Keep unchanged').fill('shape');
-    await page.getByLabel('Keep unchanged').press('Enter');
-  }
+  startWebPageSession();
 
   test('sign in, upload, watch the four stages complete, see both images, find it in the history', async () => {
     const tab = await open();
@@ -338,94 +278,5 @@ describe('web page', () => {
     // blob: is the chosen file's preview, in the page itself; everything else goes to the gateway.
     expect(all.filter((url) => !url.startsWith('blob:') && new URL(url).origin !== gateway.origin)).toEqual([]);
     expect(opened.flatMap((o) => o.cspViolations)).toEqual([]);
-  });
-});
-
-/** The image's natural width once the browser has finished loading it (0 when it failed). */
-async function loadedWidth(img: Locator): Promise<number> {
-  const handle = await img.elementHandle();
-  await img.page().waitForFunction((el: any) => el.complete === true, handle);
-  return img.evaluate((el: any) => el.naturalWidth as number);
-}
-
-describe('web page serving', () => {
-  let stack: TestStack;
-  let webDir: string;
-
-  beforeAll(async () => {
-    stack = await TestStack.create({ database: 'postgres' });
-    webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-web-'));
-    fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>built</title>');
-  });
-  afterAll(async () => {
-    await stack?.close();
-    fs.rmSync(webDir, { recursive: true, force: true });
-  });
-
-  test('the page, with a Content-Security-Policy of exactly what it needs; /docs keeps its own', async () => {
-    const gateway = await TestGateway.start(stack, { WEB_DIST_DIR: webDir });
-    try {
-      const page = await gateway.fetch('/');
-      expect(page.status).toBe(200);
-      expect(await page.text()).toContain('<title>built</title>');
-      expect(page.headers.get('cache-control')).toBe('no-cache');
-      const csp = page.headers.get('content-security-policy')!.split(';').map((d) => d.trim());
-      expect(csp).toEqual(
-        expect.arrayContaining([
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          `img-src 'self' blob: ${gateway.origin}`,
-          "connect-src 'self'",
-          "frame-ancestors 'none'",
-          "object-src 'none'",
-        ]),
-      );
-      expect(csp.join(';')).not.toMatch(/unsafe-inline|unsafe-eval|https:|\*/);
-      const docs = await gateway.fetch('/docs/');
-      expect(docs.status).toBe(200);
-      expect(docs.headers.get('content-security-policy')).toContain("style-src 'self' 'unsafe-inline'");
-      // Unknown paths are still the API's problem+json 404, not the page.
-      const unknown = await gateway.fetch('/no-such-page');
-      expect([unknown.status, unknown.headers.get('content-type')]).toEqual([404, 'application/problem+json; charset=utf-8']);
-    } finally {
-      await gateway.close();
-    }
-  });
-
-  test('without a built page the gateway still starts, and / says how to build it (503)', async () => {
-    const gateway = await TestGateway.start(stack, { WEB_DIST_DIR: path.join(webDir, 'missing') });
-    try {
-      const page = await gateway.fetch('/');
-      expect(page.status).toBe(503);
-      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(await page.text()).toContain('npm run build:web');
-      expect((await gateway.fetch('/healthz')).status).toBe(200);
-    } finally {
-      await gateway.close();
-    }
-  });
-
-  test('limits come from the configuration; the development login exists only with the local-development secret', async () => {
-    const dev = await TestGateway.start(stack, { WEB_DIST_DIR: webDir, GATEWAY_UPLOAD_MAX_BYTES: '1234567' });
-    const real = await TestGateway.start(stack, { WEB_DIST_DIR: webDir, JWT_SECRET: 'a-real-secret-that-is-long-enough-0123456789' });
-    try {
-      const limits = (await (await dev.fetch('/v1/limits')).json()) as any;
-      expect(limits).toMatchObject({ uploadMaxBytes: 1234567, imageTypes: ['image/png', 'image/jpeg', 'image/webp'], promptLength: 2000 });
-
-      expect(await (await dev.fetch('/v1/dev-login')).json()).toEqual({ available: true });
-      const minted = await dev.fetch('/v1/dev-login', { method: 'POST', json: { userId: 'erin' } });
-      expect(minted.status).toBe(200);
-      const { token } = (await minted.json()) as any;
-      expect((await dev.fetch('/v1/refinements', { token })).status).toBe(200);
-      const bad = await dev.fetch('/v1/dev-login', { method: 'POST', json: { userId: '../erin' } });
-      expect(bad.status).toBe(400);
-      expect(((await bad.json()) as any).errors[0]).toMatchObject({ field: 'body.userId' });
-
-      expect(await (await real.fetch('/v1/dev-login')).json()).toEqual({ available: false });
-      expect((await real.fetch('/v1/dev-login', { method: 'POST', json: { userId: 'erin' } })).status).toBe(404);
-    } finally {
-      await Promise.all([dev.close(), real.close()]);
-    }
   });
 });
