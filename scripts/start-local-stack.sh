@@ -2,7 +2,8 @@
 # The local stack on embedded defaults: a Temporal dev server (SQLite under data/, Web UI on :8233,
 # the search attributes registered), the worker and the HTTP gateway. Once all of them answer it
 # prints the page's and the Web UI's addresses; the worker's and the gateway's logs follow, one
-# readable line per event in a terminal, JSON lines when redirected. Ctrl-C stops everything.
+# readable line per event in a terminal, JSON lines when redirected. A process that dies is restarted
+# and said so (scripts/supervise.sh, as in `make start-production-like`); Ctrl-C stops everything.
 # Settings come from the environment (see docs/configuration.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,14 +13,8 @@ temporal="$(bash scripts/ensure-temporal-cli.sh)"
 port="${TEMPORAL_PORT:-7233}"
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:$port}"
 
-pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  echo "stopping the local stack..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait
-}
-trap cleanup INT TERM EXIT
+stack_name="local stack"
+source "$root/scripts/supervise.sh"
 
 ui_port="${TEMPORAL_UI_PORT:-8233}"
 codec=()
@@ -35,13 +30,15 @@ fi
 # The server settings Refinery relies on, the production server's (deploy/temporal/dynamicconfig).
 flags="$(node scripts/dynamic-config-flags.js)"
 mapfile -t dynamic_config <<<"$flags"
-"$temporal" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" ${codec[@]+"${codec[@]}"} \
+# Restarting it is safe: its state is the SQLite file.
+: >data/temporal.log
+launch temporal-dev-server data/temporal.log \
+  "$temporal" server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port" ${codec[@]+"${codec[@]}"} \
   --db-filename data/temporal.sqlite \
   --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL \
   "${dynamic_config[@]}" \
   --search-attribute RefinementStage=Keyword --search-attribute UserId=Keyword \
-  --log-level warn >data/temporal.log 2>&1 &
-pids+=($!)
+  --log-level warn
 echo "Temporal dev server starting on $TEMPORAL_ADDRESS (log: data/temporal.log)"
 for _ in $(seq 1 60); do
   "$temporal" operator namespace describe --address "$TEMPORAL_ADDRESS" default >/dev/null 2>&1 && break
@@ -52,10 +49,8 @@ done
 # is prebuilt into dist/ by the same build, and the worker loads it from there).
 node scripts/build.js --if-stale
 
-node dist/worker/main.js &
-pids+=($!)
-node dist/gateway/main.js &
-pids+=($!)
+launch worker - node dist/worker/main.js
+launch gateway - node dist/gateway/main.js
 
 # Up means: a worker polls the workflow task queue and the gateway answers /readyz. The port is
 # tried before /readyz, so that waiting adds no more than a line or two to the gateway's log.
@@ -71,9 +66,7 @@ stack_is_up() {
 up=0
 for _ in $(seq 1 240); do
   stack_is_up && { up=1; break; }
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "the local stack did not start (see the lines above)" >&2; exit 1; }
-  done
+  if dead="$(first_dead)"; then echo "the local stack did not start: $dead stopped (see the lines above)" >&2; exit 1; fi
   sleep 0.5
 done
 [ "$up" = 1 ] || echo "the stack is still not ready after 2 minutes (see the lines above); it keeps trying" >&2
@@ -85,4 +78,4 @@ echo "  Temporal Web UI:  http://localhost:$ui_port"
 echo "  CLI:              refinery --help"
 echo "  Ctrl-C stops the stack."
 echo
-wait -n
+supervise

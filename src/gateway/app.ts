@@ -13,7 +13,7 @@ import { requireUser } from './auth/require-user';
 import { apiDocs } from './http/api-docs';
 import { createContext, type GatewayServices, type RouteOptions } from './http/context';
 import { clientErrorProblem, errorHandling, frameworkErrorProblem } from './http/errors';
-import { observability, requestIdOf } from './http/observability';
+import { observability, requestChildLogger, requestIdOf } from './http/observability';
 import { addressRateLimit, userRateLimit } from './http/rate-limits';
 import { securityHeaders } from './http/security-headers';
 import { codecRoutes } from './routes/codec';
@@ -45,6 +45,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     // The caller's X-Request-Id or traceparent, else a new id; logged as `requestId` (http/observability.ts).
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // The request's child binds `requestId`; marked so the log mixin does not add it a second time.
+    childLoggerFactory: (logger, bindings, options) => requestChildLogger(logger, bindings, options),
     // Above every id rule (128), so the route's schema decides and names the field; only longer
     // segments are refused by the router itself (414, problem+json through frameworkErrors).
     routerOptions: { maxParamLength: ROUTER_MAX_PARAM_LENGTH },

@@ -22,11 +22,30 @@ export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }
 
+/**
+ * Marks a logger whose bindings already carry `requestId` (fastify's per-request child): pino writes
+ * bindings and mixin fields side by side, so the mixin must leave the key out there or a line repeats
+ * it. A property rather than a look at `bindings()`, which parses the bindings at every call; pino's
+ * children inherit it through the prototype.
+ */
+const requestIdBound = Symbol('refinery.requestIdBound');
+
+/** fastify's childLoggerFactory: the per-request child, marked as carrying the request id. */
+export function requestChildLogger<L extends { child(bindings: Record<string, unknown>, options?: object): L }>(
+  logger: L,
+  bindings: Record<string, unknown>,
+  options?: object,
+): L {
+  const child = logger.child(bindings, options);
+  if ('requestId' in bindings) (child as Record<symbol, unknown>)[requestIdBound] = true;
+  return child;
+}
+
 /** pino mixin: the request id and the active span's trace and span ids, when there are any. */
-export function correlationFields(): Record<string, string> {
+export function correlationFields(_merge?: object, _level?: number, logger?: object): Record<string, string> {
   const fields: Record<string, string> = {};
   const requestId = currentRequestId();
-  if (requestId) fields.requestId = requestId;
+  if (requestId && !(logger as Record<symbol, unknown> | undefined)?.[requestIdBound]) fields.requestId = requestId;
   const span = trace.getActiveSpan()?.spanContext();
   if (span && trace.isSpanContextValid(span)) {
     fields.traceId = span.traceId;

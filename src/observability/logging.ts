@@ -15,10 +15,12 @@ export function logFormatFor(output: { isTTY?: boolean } = process.stdout): LogF
   return output.isTTY ? 'pretty' : 'json';
 }
 
-export function createLogger(level: string, bindings: Record<string, unknown> = {}, format = logFormatFor()): Logger {
+/** `destination`: where JSON lines go instead of stdout (tests that read the raw lines). */
+export function createLogger(level: string, bindings: Record<string, unknown> = {}, format = logFormatFor(), destination?: DestinationStream): Logger {
   // The mixin adds the request id and trace id of the request or activity a line is logged in.
   const options: LoggerOptions = { level, base: { pid: process.pid, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime, mixin: correlationFields };
-  return format === 'pretty' ? pino(options, readableLines()) : pino(options);
+  if (format === 'pretty') return pino(options, readableLines());
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**

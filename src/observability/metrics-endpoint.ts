@@ -53,11 +53,34 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
   };
 }
 
+/**
+ * SDK families that the alert rules and the dashboard query but that the SDK only creates with its
+ * first sample (a counter of failures is absent until something fails): declared, with no sample,
+ * so the family is known (and checked to exist) from the worker's first scrape.
+ */
+const SDK_FAMILIES_DECLARED_EARLY: { name: string; help: string }[] = [
+  {
+    name: 'temporal_workflow_task_execution_failed_total',
+    help: 'Failed workflow task attempts by task_queue, workflow_type and failure_reason (NonDeterminismError, WorkflowError, ...); declared by Refinery until the SDK reports a first failure.',
+  },
+];
+
+/** The SDK's text with the families it has not created yet declared at its end. */
+export function withDeclaredSdkFamilies(sdk: string): string {
+  const missing = SDK_FAMILIES_DECLARED_EARLY.filter(({ name }) => {
+    const base = name.replace(/_total$/, '');
+    return !new RegExp(`^(# TYPE )?${base}(_total)?[ {]`, 'm').test(sdk);
+  });
+  if (missing.length === 0) return sdk;
+  const declarations = missing.map(({ name, help }) => `# HELP ${name} ${help}\n# TYPE ${name} counter\n`).join('');
+  return `${sdk.trimEnd()}\n${declarations}`;
+}
+
 async function scrape(options: MetricsEndpointOptions): Promise<string> {
   const sdk = options.sdkMetricsUrl ? await fetchSdkMetrics(options.sdkMetricsUrl, options.logger) : undefined;
   sdkMetricsUp.set(sdk === undefined ? 0 : 1);
   const own = await metricsRegistry.metrics();
-  return sdk ? `${own.trimEnd()}\n${sdk}` : own;
+  return sdk ? `${own.trimEnd()}\n${withDeclaredSdkFamilies(sdk)}` : own;
 }
 
 async function fetchSdkMetrics(url: string, logger: Logger): Promise<string | undefined> {

@@ -3,9 +3,11 @@
  * to the original with sharp. Good enough to make "warmer, more contrast, autumn colours" visibly
  * true, honest about everything else through the result's notes.
  *
- * Memory: every step reads one file and writes the next in the request's workDir, and libvips
- * streams each of those pipelines a strip of rows at a time, so a 20 MB image is never held whole
- * (as raw pixels, ~3 bytes a pixel, it would be held twice per step).
+ * Memory: every tone or colour step reads one file and writes the next in the request's workDir,
+ * and libvips streams each of those pipelines a strip of rows at a time, so for them a 20 MB image
+ * is never held whole. Structural edits (background, frame, scale, rotate, colour swap) need the
+ * whole picture, so they all run on one decoded RGBA buffer, read once after the streamed steps
+ * (plus one more buffer of the same size while scaling or rotating).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +15,8 @@ import sharp, { type Matrix3x3, type OutputInfo, type Sharp } from 'sharp';
 import { describeError, NotAnImageError, PixelLimitExceededError } from '../../errors';
 import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
 import { parseRefinementInstructions, type ParsedInstructions } from './refinement-instructions';
-import { describeOperation, type RefinementOperation, type Rgb } from './refinement-operations';
+import { describeOperation, STRUCTURAL_KINDS, type RefinementOperation, type Rgb } from './refinement-operations';
+import { applyStructuralEdits, type StructuralOperation } from './structural-edits';
 
 export interface LocalRefinerOptions {
   /** Decoded width x height cap (decompression bombs); defaults to the download stage's default. */
@@ -61,12 +64,23 @@ export class LocalRefiner implements ConceptService {
     const stepFile = (n: number) => path.join(workDir, `local-refiner-step-${n}.png`);
 
     let image = await this.decode(request.image.path, stepFile(0));
-    for (const [i, operation] of instructions.operations.entries()) {
+    const streamed = instructions.operations.filter((op) => !STRUCTURAL_KINDS.has(op.kind));
+    const structural = instructions.operations.filter((op): op is StructuralOperation => STRUCTURAL_KINDS.has(op.kind));
+    for (const [i, operation] of streamed.entries()) {
       heartbeat();
       signal.throwIfAborted();
       const next = await this.apply(image, operation, stepFile(i + 1));
       await fs.rm(image.file);
       image = next;
+    }
+    let notApplied = new Map<RefinementOperation, string>();
+    if (structural.length > 0) {
+      heartbeat();
+      signal.throwIfAborted();
+      const edited = await this.applyStructural(image, structural, stepFile(streamed.length + 1));
+      await fs.rm(image.file);
+      image = edited.image;
+      notApplied = edited.notApplied;
     }
     heartbeat();
     signal.throwIfAborted();
@@ -75,7 +89,7 @@ export class LocalRefiner implements ConceptService {
     await fs.rm(image.file);
     // A cancelled attempt must not hand back a result the workflow has stopped waiting for.
     signal.throwIfAborted();
-    return { kind: 'file', path: result, contentType: 'image/png', notes: notesFor(instructions) };
+    return { kind: 'file', path: result, contentType: 'image/png', notes: notesFor(instructions, notApplied) };
   }
 
   /** Orientation baked in, colour converted to sRGB, always RGB or RGBA so every step sees one layout. */
@@ -104,6 +118,21 @@ export class LocalRefiner implements ConceptService {
     return sharp(image.file, { limitInputPixels: this.maxPixels });
   }
 
+  private async applyStructural(
+    image: StepImage,
+    operations: StructuralOperation[],
+    output: string,
+  ): Promise<{ image: StepImage; notApplied: Map<RefinementOperation, string> }> {
+    const { data, info } = await this.pipeline(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const edited = applyStructuralEdits({ data, width: info.width, height: info.height }, operations);
+    // An opaque original stays RGB unless an edit made part of it transparent.
+    const channels = image.channels === 4 || operations.some((op) => op.kind === 'transparent') ? 4 : 3;
+    let out = sharp(edited.image.data, { raw: { width: info.width, height: info.height, channels: 4 } });
+    if (channels === 3) out = out.removeAlpha();
+    await out.png(STEP_PNG).toFile(output);
+    return { image: { file: output, width: info.width, height: info.height, channels }, notApplied: edited.notApplied };
+  }
+
   private async apply(image: StepImage, operation: RefinementOperation, output: string): Promise<StepImage> {
     const info = await withOperation(this.pipeline(image), operation).png(STEP_PNG).toFile(output);
     // Every step keeps the layout; anything else is a bug here, not bad input.
@@ -116,6 +145,13 @@ export class LocalRefiner implements ConceptService {
 
 function withOperation(pipeline: Sharp, op: RefinementOperation): Sharp {
   switch (op.kind) {
+    case 'swap':
+    case 'background':
+    case 'scale':
+    case 'rotate':
+    case 'transparent':
+    case 'border':
+      throw new Error(`${op.kind} is a structural edit, not a streamed step`);
     case 'mirror':
       return op.axis === 'horizontal' ? pipeline.flop() : pipeline.flip();
     case 'monochrome':
@@ -168,8 +204,11 @@ function dot(a: Rgb, b: Rgb): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
-function notesFor({ operations, withheld, unrecognised }: ParsedInstructions): string[] {
-  const notes = operations.map((op) => `applied: ${describeOperation(op)}`);
+function notesFor({ operations, withheld, unrecognised }: ParsedInstructions, notApplied: Map<RefinementOperation, string>): string[] {
+  const notes = operations.map((op) => {
+    const reason = notApplied.get(op);
+    return reason === undefined ? `applied: ${describeOperation(op)}` : `not applied, ${reason}: ${describeOperation(op)}`;
+  });
   for (const { operation, aspect } of withheld) {
     notes.push(`not applied, preserving "${aspect}": ${describeOperation(operation)}`);
   }

@@ -12,6 +12,7 @@ import {
   type OperationKind,
   type RefinementOperation,
   type Rgb,
+  round,
 } from './refinement-operations';
 import {
   FILLER,
@@ -25,7 +26,9 @@ import {
   type Axis,
   type Rule,
   type Signal,
+  escapeRegExp,
 } from './refinement-vocabulary';
+import { settleEdits, structuralEditsIn } from './structural-instructions';
 
 export interface WithheldOperation {
   operation: RefinementOperation;
@@ -55,16 +58,22 @@ interface WeightedSignal {
 
 export function parseRefinementInstructions(prompt: string, preserveAspects: readonly string[] = []): ParsedInstructions {
   const signals: WeightedSignal[] = [];
+  const edits: RefinementOperation[] = [];
   const unrecognised: string[] = [];
   for (const fragment of splitIntoFragments(normalise(prompt))) {
-    const found = signalsIn(fragment);
+    const structural = structuralEditsIn(fragment);
+    edits.push(...structural.operations);
+    // What a structural edit leaves ("make the fox" of "make the fox bigger") is its object, not a
+    // separate wish, so only a tone or colour phrase in it still counts.
+    const found = signalsIn(structural.rest);
     if (found.length > 0) signals.push(...found);
-    else if (!isFiller(fragment)) unrecognised.push(fragment);
+    else if (structural.operations.length === 0 && !isFiller(fragment)) unrecognised.push(fragment);
   }
 
   const operations: RefinementOperation[] = [];
   const withheld: WithheldOperation[] = [];
-  for (const operation of settle(signals)) {
+  const settled = [...settle(signals), ...settleEdits(edits)].sort((a, b) => APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind));
+  for (const operation of settled) {
     const aspect = preserveAspects.find((a) => forbiddenBy(a).has(operation.kind));
     if (aspect === undefined) operations.push(operation);
     else withheld.push({ operation, aspect });
@@ -102,9 +111,6 @@ const COMPILED_RULES = RULES.map((rule) => ({
   pattern: new RegExp(`\\b(?:${rule.phrases.map(escapeRegExp).sort((a, b) => b.length - a.length).join('|')})\\b`, 'g'),
 }));
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 function signalsIn(fragment: string): WeightedSignal[] {
   const candidates: Match[] = [];
@@ -204,7 +210,3 @@ function forbiddenBy(aspect: string): Set<OperationKind> {
   return new Set(PRESERVATIONS.filter((p) => p.pattern.test(text)).flatMap((p) => p.forbids));
 }
 
-/** Two decimals: keeps the operations (and the notes built from them) free of float noise. */
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}

@@ -25,9 +25,11 @@ import {
   gatewayRequestDuration,
   metricsRegistry,
 } from '../../observability/metrics';
-import { countRunningRefinementsWith, refinementTimeBudgetMs } from '../../observability/running-refinements';
+import { countRunningRefinementsWith, refinementTimeBudgetMs, stageTimeBudgetsMs } from '../../observability/running-refinements';
 import type { GatewayServices } from './context';
 import { notFound, ProblemType, sendProblem } from './problems';
+
+export { requestChildLogger } from '../../observability/log-context';
 
 const tracer = trace.getTracer('refinery-gateway');
 
@@ -73,7 +75,12 @@ export const observability = fp<Pick<GatewayServices, 'config' | 'temporal'>>(
   async (app, { config, temporal }) => {
     const metricsToken = config.observability.gatewayMetricsToken;
     collectProcessMetrics();
-    countRunningRefinementsWith({ client: temporal, taskQueue: config.temporal.taskQueue, budgetMs: refinementTimeBudgetMs(config.stagePolicies) });
+    countRunningRefinementsWith({
+      client: temporal,
+      taskQueue: config.temporal.taskQueue,
+      budgetMs: refinementTimeBudgetMs(config.stagePolicies),
+      stageBudgetsMs: stageTimeBudgetsMs(config.stagePolicies),
+    });
     app.decorateRequest('telemetry', null as never);
 
     app.addHook('onRequest', (request, reply, done) => {

@@ -2,7 +2,10 @@
  * Tiny test images and the measurements the local refiner's tests judge its output by: channel
  * means and spreads, luminance, hue.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import sharp from 'sharp';
+import type { RefineRequest } from '../../../src/adapters/concept-service/concept-service';
 
 type Pixel = [number, number, number] | [number, number, number, number];
 
@@ -24,6 +27,69 @@ export const colourful = () => png(16, 16, (x, y) => [60 + x * 8, 70 + y * 7, 19
 /** Non-square with an alpha ramp, to check geometry and transparency survive. */
 export const translucent = () => png(20, 12, (x, y) => [30 + x * 10, 200 - y * 10, 90, 40 + x * 10]);
 
+/** Colours of the generated flat logo, exact so tests can find each region again. */
+export const LOGO = {
+  background: [235, 225, 200],
+  bar: [0, 150, 150],
+  dot: [200, 40, 40],
+} as const;
+/**
+ * A flat logo on a 64×64 canvas (shapes scale with `size`): a solid beige background, a teal bar 24×8 centred on the canvas
+ * (so rotation shows in its bounding box) and a red 8×8 dot below it (a second colour cluster).
+ */
+export const flatLogo = (size = 64) =>
+  png(size, size, (x, y) => {
+    const c = size / 2;
+    const u = size / 64;
+    if (x >= c - 12 * u && x < c + 12 * u && y >= c - 4 * u && y < c + 4 * u) return [...LOGO.bar];
+    if (x >= c - 4 * u && x < c + 4 * u && y >= c + 12 * u && y < c + 20 * u) return [...LOGO.dot];
+    return [...LOGO.background];
+  });
+
+/** Bounding box of the pixels within `tolerance` of `rgb` (inclusive bounds), or undefined if none. */
+export function boxOf(data: Buffer, width: number, channels: number, rgb: readonly number[], tolerance = 40) {
+  let left = Infinity;
+  let right = -1;
+  let top = Infinity;
+  let bottom = -1;
+  let count = 0;
+  for (let i = 0, p = 0; i < data.length; i += channels, p++) {
+    if (Math.hypot(data[i] - rgb[0], data[i + 1] - rgb[1], data[i + 2] - rgb[2]) > tolerance) continue;
+    if (channels === 4 && data[i + 3] < 128) continue;
+    const x = p % width;
+    const y = Math.floor(p / width);
+    left = Math.min(left, x);
+    right = Math.max(right, x);
+    top = Math.min(top, y);
+    bottom = Math.max(bottom, y);
+    count++;
+  }
+  return count === 0 ? undefined : { left, right, top, bottom, width: right - left + 1, height: bottom - top + 1, count };
+}
+
+/** Orientation in degrees of the pixels near `rgb`, from their second moments (y down, so clockwise is positive). */
+export function orientationOf(data: Buffer, width: number, channels: number, rgb: readonly number[], tolerance = 40): number {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0, p = 0; i < data.length; i += channels, p++) {
+    if (Math.hypot(data[i] - rgb[0], data[i + 1] - rgb[1], data[i + 2] - rgb[2]) > tolerance) continue;
+    xs.push(p % width);
+    ys.push(Math.floor(p / width));
+  }
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let k = 0; k < xs.length; k++) {
+    sxx += (xs[k] - mx) ** 2;
+    syy += (ys[k] - my) ** 2;
+    sxy += (xs[k] - mx) * (ys[k] - my);
+  }
+  return (0.5 * Math.atan2(2 * sxy, sxx - syy) * 180) / Math.PI;
+}
+
 export async function channelStats(image: Buffer) {
   const { channels } = await sharp(image).stats();
   return { mean: channels.map((c) => c.mean), stdev: channels.map((c) => c.stdev) };
@@ -43,4 +109,24 @@ export const hueDistance = (a: number, b: number) => Math.min(Math.abs(a - b), 3
 
 export async function rawPixels(image: Buffer) {
   return sharp(image).raw().toBuffer({ resolveWithObject: true });
+}
+
+/** A refine request for `image`, staged in a new attempt folder under `scratch` as the refine stage hands it over. */
+export async function stagedRequest(scratch: string, image: Buffer, refinementPrompt: string, overrides: Partial<RefineRequest> = {}): Promise<RefineRequest> {
+  const workDir = await fs.mkdtemp(path.join(scratch, 'attempt-'));
+  const original = path.join(workDir, 'original');
+  await fs.writeFile(original, image);
+  return {
+    taskId: 'task-1',
+    image: { path: original, contentType: 'image/png' },
+    workDir,
+    originalImageUrl: 'https://example.test/original.png',
+    refinementPrompt,
+    logoDescription: 'a minimalist fox',
+    themeDescription: 'modern tech',
+    preserveAspects: [],
+    signal: new AbortController().signal,
+    heartbeat: () => {},
+    ...overrides,
+  };
 }

@@ -72,6 +72,50 @@ describe('parseRefinementInstructions', () => {
     expect(op).toMatchObject({ kind: 'palette', colours, strength: 0.45 });
   });
 
+  it.each<[string, RefinementOperation[]]>([
+    ['make the background dark blue', [{ kind: 'background', colour: { name: 'dark blue', rgb: [22, 55, 121] } }]],
+    ['change the background to white', [{ kind: 'background', colour: { name: 'white', rgb: [255, 255, 255] } }]],
+    ['use a navy backdrop', [{ kind: 'background', colour: { name: 'navy', rgb: [20, 35, 90] } }]],
+    ['make the background darker', [{ kind: 'background', tone: 'darker' }]],
+    ['a lighter backdrop please', [{ kind: 'background', tone: 'lighter' }]],
+    ['add a thin white border', [{ kind: 'border', colour: { name: 'white', rgb: [255, 255, 255] }, width: { fraction: 0.015, label: 'thin' } }]],
+    ['add a 10px red frame', [{ kind: 'border', colour: { name: 'red', rgb: [214, 40, 40] }, width: { px: 10 } }]],
+    ['put a thick black border around it', [{ kind: 'border', colour: { name: 'black', rgb: [0, 0, 0] }, width: { fraction: 0.06, label: 'thick' } }]],
+    ['add a border', [{ kind: 'border', width: { fraction: 0.03, label: 'medium' } }]],
+    ['make the fox bigger', [{ kind: 'scale', factor: 1.25 }]],
+    ['enlarge the logo a bit', [{ kind: 'scale', factor: 1.1 }]],
+    ['make it much larger', [{ kind: 'scale', factor: 1.5 }]],
+    ['make the logo smaller', [{ kind: 'scale', factor: 0.8 }]],
+    ['more padding around the subject', [{ kind: 'scale', factor: 0.8 }]],
+    ['half the size', [{ kind: 'scale', factor: 0.5 }]],
+    ['rotate it slightly', [{ kind: 'rotate', degrees: 15 }]],
+    ['tilt it', [{ kind: 'rotate', degrees: 15 }]],
+    ['rotate 90 degrees', [{ kind: 'rotate', degrees: 90 }]],
+    ['rotate it 45° counterclockwise', [{ kind: 'rotate', degrees: -45 }]],
+    ['turn it 270 degrees clockwise', [{ kind: 'rotate', degrees: -90 }]],
+    ['rotate the fox 30 degrees to the left', [{ kind: 'rotate', degrees: -30 }]],
+    ['make the background transparent', [{ kind: 'transparent' }]],
+    ['remove the background', [{ kind: 'transparent' }]],
+    ['transparent bg', [{ kind: 'transparent' }]],
+    ['change the teal to purple', [{ kind: 'swap', from: { name: 'teal', rgb: [0, 150, 150] }, to: { name: 'purple', rgb: [128, 60, 170] } }]],
+    ['replace the teal circle with purple', [{ kind: 'swap', from: { name: 'teal', rgb: [0, 150, 150] }, to: { name: 'purple', rgb: [128, 60, 170] } }]],
+    ['make the teal purple', [{ kind: 'swap', from: { name: 'teal', rgb: [0, 150, 150] }, to: { name: 'purple', rgb: [128, 60, 170] } }]],
+    ['turn the teal circle into a gold one', [{ kind: 'swap', from: { name: 'teal', rgb: [0, 150, 150] }, to: { name: 'gold', rgb: [212, 168, 55] } }]],
+    ['purple instead of teal', [{ kind: 'swap', from: { name: 'teal', rgb: [0, 150, 150] }, to: { name: 'purple', rgb: [128, 60, 170] } }]],
+    ['turn it upside down', [{ kind: 'mirror', axis: 'vertical' }]],
+    ['flip it upside down', [{ kind: 'mirror', axis: 'vertical' }]],
+    ['mirror it horizontally', [{ kind: 'mirror', axis: 'horizontal' }]],
+  ])('structural: %s', (prompt, expected) => {
+    expect(parseRefinementInstructions(prompt)).toEqual({ operations: expected, unrecognised: [], withheld: [] });
+  });
+
+  it('keeps tone words next to a structural edit and orders structural edits after grading', () => {
+    expect(kinds('make the background dark blue and more contrast')).toEqual(['contrast', 'background']);
+    expect(kinds('add a white border, rotate it 90 degrees, make it bigger, change red to blue, remove the background, warmer')).toEqual([
+      'temperature', 'swap', 'scale', 'rotate', 'transparent', 'border',
+    ]);
+  });
+
   it('aims the palette at the mean of the named colours', () => {
     const [op] = parseRefinementInstructions('red and yellow').operations;
     expect(op).toEqual({ kind: 'palette', colours: ['red', 'yellow'], target: [230, 124, 45], strength: 0.45 });

@@ -10,7 +10,7 @@ import { NotAnImageError, PixelLimitExceededError } from '../../../src/errors';
 import type { RefineRequest, RefineResult } from '../../../src/adapters/concept-service/concept-service';
 import { colouriseMatrix, LocalRefiner } from '../../../src/adapters/concept-service/local-refiner';
 import { COLOURS } from '../../../src/adapters/concept-service/refinement-operations';
-import { blueGrey, channelStats, checkerboard, colourful, hue, hueDistance, luminance, rawPixels, translucent } from './images';
+import { blueGrey, channelStats, checkerboard, colourful, hue, hueDistance, luminance, rawPixels, stagedRequest, translucent } from './images';
 
 /** A folder per request, as the refine stage gives each attempt: the original is written into it. */
 let scratch: string;
@@ -19,24 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(scratch, { recursive: true, force: true }));
 
-async function request(image: Buffer, refinementPrompt: string, overrides: Partial<RefineRequest> = {}): Promise<RefineRequest> {
-  const workDir = await fs.mkdtemp(path.join(scratch, 'attempt-'));
-  const original = path.join(workDir, 'original');
-  await fs.writeFile(original, image);
-  return {
-    taskId: 'task-1',
-    image: { path: original, contentType: 'image/png' },
-    workDir,
-    originalImageUrl: 'https://example.test/original.png',
-    refinementPrompt,
-    logoDescription: 'a minimalist fox',
-    themeDescription: 'modern tech',
-    preserveAspects: [],
-    signal: new AbortController().signal,
-    heartbeat: () => {},
-    ...overrides,
-  };
-}
+const request = (image: Buffer, refinementPrompt: string, overrides: Partial<RefineRequest> = {}): Promise<RefineRequest> =>
+  stagedRequest(scratch, image, refinementPrompt, overrides);
 
 const refiner = new LocalRefiner({ maxPixels: 1_000_000 });
 
