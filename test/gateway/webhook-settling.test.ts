@@ -9,9 +9,9 @@ import pino from 'pino';
 import { WEBHOOK_ENDPOINTS_TABLE } from '../../src/adapters/webhook-store/migrations';
 import { TestGateway } from '../harness/gateway';
 import { ImageServer } from '../harness/image-server';
-import { conceptPng } from '../harness/images';
 import { TestStack } from '../harness/stack';
 import { WebhookReceiver } from '../harness/webhook-receiver';
+import { closeWebhookSuite, startBody, startWebhookSuite } from '../harness/webhook-suite';
 
 /** The retry time (2s) ends while the first attempt (3s deadline) still waits on the receiver. */
 const WEBHOOK_ENV = {
@@ -28,13 +28,7 @@ let images: ImageServer;
 let receiver: WebhookReceiver;
 let original: Buffer;
 
-const body = (originalImageUrl: string, extra: object = {}) => ({
-  originalImageUrl,
-  refinementPrompt: 'Make it more autumn-themed with orange and red',
-  logoDescription: 'A fox',
-  themeDescription: 'Modern tech',
-  ...extra,
-});
+const body = startBody;
 
 async function deliveryOf(endpointId: string, token: string): Promise<any> {
   return ((await (await gateway.fetch(`/v1/webhooks/${endpointId}/deliveries`, { token })).json()) as any).items[0];
@@ -51,21 +45,9 @@ async function waitForDelivery(endpointId: string, token: string, done: (d: any)
 }
 
 beforeAll(async () => {
-  [stack, images, receiver, original] = await Promise.all([
-    TestStack.create({ database: 'postgres', env: WEBHOOK_ENV }),
-    ImageServer.start(),
-    WebhookReceiver.start(),
-    conceptPng(),
-  ]);
-  await stack.startWorker();
-  gateway = await TestGateway.start(stack);
+  ({ stack, gateway, images, receiver, original } = await startWebhookSuite(WEBHOOK_ENV));
 });
-afterAll(async () => {
-  await gateway?.close();
-  await stack?.close();
-  await images?.close();
-  await receiver?.close();
-});
+afterAll(() => closeWebhookSuite({ stack, gateway, images, receiver }));
 
 test('a delivery whose retry time ends during a hanging attempt ends failed, stays failed after that attempt reports, and replays', async () => {
   const token = await gateway.token(`settle-hang-${process.pid}`);

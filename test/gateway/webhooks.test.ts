@@ -8,9 +8,9 @@ import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { TestGateway } from '../harness/gateway';
 import { ImageServer } from '../harness/image-server';
-import { conceptPng } from '../harness/images';
 import { TestStack } from '../harness/stack';
 import { WebhookReceiver } from '../harness/webhook-receiver';
+import { closeWebhookSuite, startBody, startWebhookSuite } from '../harness/webhook-suite';
 import { recordHistory } from '../harness/histories';
 
 const WEBHOOK_ENV = {
@@ -26,13 +26,7 @@ let images: ImageServer;
 let receiver: WebhookReceiver;
 let original: Buffer;
 
-const body = (originalImageUrl: string, extra: object = {}) => ({
-  originalImageUrl,
-  refinementPrompt: 'Make it more autumn-themed with orange and red',
-  logoDescription: 'A fox',
-  themeDescription: 'Modern tech',
-  ...extra,
-});
+const body = startBody;
 
 /** The spec's algorithm written out, independently of both the sender and the package. */
 function specSignature(secret: string, id: string, timestamp: string, payload: string): string {
@@ -47,21 +41,9 @@ async function register(token: string, url: string): Promise<{ id: string; secre
 }
 
 beforeAll(async () => {
-  [stack, images, receiver, original] = await Promise.all([
-    TestStack.create({ database: 'postgres', env: WEBHOOK_ENV }),
-    ImageServer.start(),
-    WebhookReceiver.start(),
-    conceptPng(),
-  ]);
-  await stack.startWorker();
-  gateway = await TestGateway.start(stack);
+  ({ stack, gateway, images, receiver, original } = await startWebhookSuite(WEBHOOK_ENV));
 });
-afterAll(async () => {
-  await gateway?.close();
-  await stack?.close();
-  await images?.close();
-  await receiver?.close();
-});
+afterAll(() => closeWebhookSuite({ stack, gateway, images, receiver }));
 
 test('a receiver failing twice then 200 gets the same signed event three times, across a SIGKILLed worker', async () => {
   const token = await gateway.token(`wh-retry-${process.pid}`);
