@@ -40,6 +40,11 @@ export class PixelLimitExceededError extends PermanentError {}
 export class ImageUnavailableError extends PermanentError {}
 /** The provider refused the prompt or the request (content policy, invalid request, bad key). */
 export class PromptRejectedError extends PermanentError {}
+/**
+ * Nothing in the prompt was something the refiner can do: the image would come back unchanged. The
+ * message says what the refiner can do, so the person can rephrase.
+ */
+export class InstructionsNotUnderstoodError extends PermanentError {}
 /** The provider answered, but not with a usable image. */
 export class InvalidProviderResponseError extends PermanentError {}
 /** The concept store refused the record (constraint or data error): storing it again will fail again. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ConceptService } from '../adapters/concept-service/concept-service';
-import type { RefineResult } from '../adapters/concept-service/concept-service';
+import type { ProviderCheckpoint, RefinementOutcome, RefineResult } from '../adapters/concept-service/concept-service';
 import { inspectProviderImage } from '../adapters/concept-service/provider-http';
 import type { DownloadLimits } from '../config';
 import type { ImageFile } from '../adapters/images/image-inspection';
@@ -30,8 +30,10 @@ export interface RefineConceptImageInput extends RefinementRequest {
 export interface RefineConceptImageOutput {
   refined: ImageRef;
   provider: string;
-  /** What the provider applied and what it did not understand. */
+  /** What the provider applied and what it did not understand, as sentences. */
   notes: string[];
+  /** The same, per instruction: what was carried out and what was not. */
+  outcome: RefinementOutcome;
 }
 
 export interface RefineDeps extends StageDeps {
@@ -44,19 +46,20 @@ export interface RefineDeps extends StageDeps {
 
 export function createRefineConceptImage(deps: RefineDeps) {
   return async function refineConceptImage(input: RefineConceptImageInput): Promise<RefineConceptImageOutput> {
-    return runStage(deps, 'refine', input.taskId, async ({ signal, log, earlierDetails, keepDetails }) =>
+    return runStage(deps, 'refine', input.taskId, async ({ signal, log, earlierDetails, keepDetails, reportWaiting }) =>
       withWorkDir('refine', async (dir) => {
-        // A provider that hosts its output answered an earlier attempt with a URL, and fetching it
-        // failed: the image exists and was paid for, so fetch it again instead of generating again.
-        const earlier = hostedResultOf(earlierDetails);
+        const earlier = refineDetailsOf(earlierDetails);
         let answer: RefineResult;
-        if (earlier) {
+        if (earlier.hosted) {
+          // A provider that hosts its output answered an earlier attempt with a URL, and fetching it
+          // failed: the image exists and was paid for, so fetch it again instead of generating again.
           log.info({ provider: deps.conceptService.name }, 'fetching the image an earlier attempt was answered with');
-          answer = { kind: 'url', url: earlier.resultUrl, notes: earlier.notes };
+          answer = { kind: 'url', ...earlier.hosted };
         } else {
           const { taskId, original, originalImageUrl, ...request } = input;
           const originalFile = path.join(dir, 'original');
           const { contentType } = await deps.imageStore.getFile(original.key, originalFile);
+          if (earlier.checkpoint) log.info({ provider: earlier.checkpoint.provider, requestId: earlier.checkpoint.requestId }, 'resuming the provider request an earlier attempt submitted');
           answer = await deps.conceptService.refine({
             ...request,
             taskId,
@@ -66,6 +69,9 @@ export function createRefineConceptImage(deps: RefineDeps) {
             signal,
             // The stage heartbeats on its own timer while the call is open; progress need not reach the SDK.
             heartbeat: ignoreProgress,
+            resumeFrom: earlier.checkpoint,
+            checkpoint: (checkpoint) => keepDetails({ checkpoint } satisfies RefineDetails),
+            reportWaiting,
           });
         }
         // The answer as bytes in memory (a provider's response body) or as a file in `dir`.
@@ -73,8 +79,7 @@ export function createRefineConceptImage(deps: RefineDeps) {
         if (answer.kind === 'image') result = answer.data;
         else if (answer.kind === 'file') result = { path: answer.path };
         else {
-          const kept: HostedResult = { resultUrl: answer.url, notes: answer.notes };
-          keepDetails(kept);
+          keepDetails({ hosted: { url: answer.url, notes: answer.notes, outcome: answer.outcome } } satisfies RefineDetails);
           result = { path: path.join(dir, 'hosted-result') };
           await fetchProviderResult(deps, answer.url, result.path, signal);
         }
@@ -89,6 +94,7 @@ export function createRefineConceptImage(deps: RefineDeps) {
           refined: { key, contentType: image.contentType, bytes, width: image.width, height: image.height },
           provider: deps.conceptService.name,
           notes: answer.notes,
+          outcome: answer.outcome,
         };
       }),
     );
@@ -97,15 +103,25 @@ export function createRefineConceptImage(deps: RefineDeps) {
 
 const ignoreProgress = () => undefined;
 
-/** Heartbeat details of the refine stage: the provider's hosted result, once it is known. */
-interface HostedResult {
-  resultUrl: string;
-  notes: string[];
+/**
+ * Heartbeat details of the refine stage, what a retry resumes from: the provider's accepted request
+ * while it works on it, then its hosted result once it answered with one.
+ */
+interface RefineDetails {
+  checkpoint?: ProviderCheckpoint;
+  hosted?: { url: string; notes: string[]; outcome: RefinementOutcome };
 }
 
-function hostedResultOf(details: unknown): HostedResult | undefined {
-  const d = details as Partial<HostedResult> | undefined;
-  return d && typeof d.resultUrl === 'string' && Array.isArray(d.notes) ? { resultUrl: d.resultUrl, notes: d.notes } : undefined;
+function refineDetailsOf(details: unknown): RefineDetails {
+  const d = (details ?? {}) as RefineDetails & { resultUrl?: unknown; notes?: unknown };
+  // Attempts recorded before outcomes existed kept { resultUrl, notes }.
+  if (typeof d.resultUrl === 'string' && Array.isArray(d.notes)) {
+    const notes = d.notes as string[];
+    return { hosted: { url: d.resultUrl, notes, outcome: { status: 'delegated', applied: [], notApplied: [] } } };
+  }
+  const checkpoint = d.checkpoint && typeof d.checkpoint.requestId === 'string' ? d.checkpoint : undefined;
+  const hosted = d.hosted && typeof d.hosted.url === 'string' ? d.hosted : undefined;
+  return { ...(checkpoint ? { checkpoint } : {}), ...(hosted ? { hosted } : {}) };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { RefineryError, describeError } from '../errors';
 import { observeStageAttempt } from '../observability/metrics';
 import type { StageAttemptReport } from '../workflows/messages';
+import type { ProviderWaiting } from '../workflows/types';
 import type { Stage } from '../workflows/stage-policies';
 import { AttemptHeartbeat } from './attempt-heartbeat';
 
@@ -29,6 +30,8 @@ export interface StageContext {
   earlierDetails: unknown;
   /** Records details that every later heartbeat carries, so a retry can resume from them. */
   keepDetails(details: unknown): void;
+  /** Tells the workflow's progress that a provider holds the work in its queue; best effort. */
+  reportWaiting(waiting: ProviderWaiting): void;
 }
 
 export async function runStage<T>(
@@ -53,7 +56,10 @@ export async function runStage<T>(
   try {
     const keepDetails = (kept: unknown) => heartbeat.keep(kept);
     const earlierDetails = activity.info.heartbeatDetails;
-    const result = await work({ log, signal: activity.cancellationSignal, earlierDetails, keepDetails });
+    const reportWaiting = (waiting: ProviderWaiting) => {
+      report({ stage, attempt, waiting }).catch((err) => log.debug({ err }, 'could not report the provider queue'));
+    };
+    const result = await work({ log, signal: activity.cancellationSignal, earlierDetails, keepDetails, reportWaiting });
     log.info('stage finished');
     observed.succeeded();
     return result;

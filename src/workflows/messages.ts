@@ -2,7 +2,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Stage } from './stage-policies';
-import type { RefinementProgress } from './types';
+import type { ProviderWaiting, RefinementProgress } from './types';
 
 export const TASK_QUEUE = 'concept-refinement';
 
@@ -31,6 +31,8 @@ export interface StageAttemptReport {
   attempt: number;
   /** Present when the attempt failed: what went wrong. */
   failure?: string;
+  /** Present while a provider holds the work in its queue (position 0: being worked on). */
+  waiting?: ProviderWaiting;
 }
 /**
  * Sent by the activities themselves when a stage is retried or an attempt fails, so the progress

@@ -54,6 +54,14 @@ export interface WebhookPolicy {
   maximumInterval?: Duration;
 }
 
+/** A provider holding the refine stage's work in its queue, as the progress shows it. */
+export interface ProviderWaiting {
+  /** Place in the provider's queue; 0 once the provider is working on it; null when it does not say. */
+  queuePosition: number | null;
+  /** The provider's own word for the state (IN_QUEUE, starting, processing...). */
+  providerStatus: string;
+}
+
 export interface RefinementResult {
   conceptId: string;
   imagePath: string;

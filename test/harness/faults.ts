@@ -27,6 +27,7 @@ export function injectFaults(adapters: Adapters, plan: FaultPlan): Adapters {
     ...adapters,
     conceptService: {
       name: conceptService.name,
+      capabilities: () => conceptService.capabilities(),
       refine: async (request) => {
         failing('refine', () => new ProviderUnavailableError('concept service answered 503 (injected)'));
         return conceptService.refine(request);

@@ -57,6 +57,8 @@ function refineRequest(overrides: Partial<RefineRequest> = {}): RefineRequest {
     preserveAspects: ['the fox silhouette', 'the font'],
     signal: new AbortController().signal,
     heartbeat: () => undefined,
+    checkpoint: () => undefined,
+    reportWaiting: () => undefined,
     ...overrides,
   };
 }

@@ -12,7 +12,7 @@
  * the provider fetches the original itself, so an uploaded original must be reachable from there.
  */
 import { InvalidProviderResponseError, InvalidRefinementInputError, PromptRejectedError } from '../../errors';
-import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
+import { delegatedOutcome, openPromptCapabilities, type ConceptService, type RefinerCapabilities, type RefineRequest, type RefineResult } from './concept-service';
 import {
   buildRefinementPrompt,
   decodeBase64Image,
@@ -41,6 +41,10 @@ export class JigsawStackProvider implements ConceptService {
 
   constructor(private readonly options: JigsawStackOptions) {}
 
+  capabilities(): RefinerCapabilities {
+    return openPromptCapabilities(this.name);
+  }
+
   async refine(request: RefineRequest): Promise<RefineResult> {
     // An uploaded original is named by a reference (upload:<taskId>), not a URL JigsawStack could fetch.
     if (!/^https?:\/\//i.test(request.originalImageUrl)) {
@@ -60,7 +64,7 @@ export class JigsawStackProvider implements ConceptService {
     // Binary is what we ask for, but a JSON answer (url or base64) is also a documented shape.
     if (!answer.contentType.includes('json')) {
       const image = await inspectProviderImage(this.name, answer.body, this.options.http.maxPixels);
-      return { kind: 'image', data: answer.body, contentType: image.contentType, notes };
+      return { kind: 'image', data: answer.body, contentType: image.contentType, notes, outcome: delegatedOutcome(this.name) };
     }
     const json = parseJsonAnswer(this.name, answer) as { success?: unknown; url?: unknown; image?: unknown; message?: unknown };
     if (json.success === false) {
@@ -70,11 +74,11 @@ export class JigsawStackProvider implements ConceptService {
         redact(`${this.name} refused the request (success: false)${said ? `: ${said}` : ' without a message'}`, [this.options.apiKey]),
       );
     }
-    if (json.url !== undefined) return { kind: 'url', url: hostedImageUrl(this.name, json.url), notes };
+    if (json.url !== undefined) return { kind: 'url', url: hostedImageUrl(this.name, json.url), notes, outcome: delegatedOutcome(this.name) };
     if (typeof json.image === 'string') {
       const data = decodeBase64Image(this.name, json.image);
       const image = await inspectProviderImage(this.name, data, this.options.http.maxPixels);
-      return { kind: 'image', data, contentType: image.contentType, notes };
+      return { kind: 'image', data, contentType: image.contentType, notes, outcome: delegatedOutcome(this.name) };
     }
     throw new InvalidProviderResponseError(`${this.name} answered JSON without an image or an image URL`);
   }

@@ -13,7 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Matrix3x3, type OutputInfo, type Sharp } from 'sharp';
 import { describeError, NotAnImageError, PixelLimitExceededError } from '../../errors';
-import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
+import type { ConceptService, RefinerCapabilities, RefineRequest, RefineResult } from './concept-service';
 import { parseRefinementInstructions, type ParsedInstructions } from './refinement-instructions';
 import { describeOperation, STRUCTURAL_KINDS, type RefinementOperation, type Rgb } from './refinement-operations';
 import { applyStructuralEdits, type StructuralOperation } from './structural-edits';
@@ -57,6 +57,10 @@ export class LocalRefiner implements ConceptService {
     this.maxPixels = maxPixels;
   }
 
+  capabilities(): RefinerCapabilities {
+    return { refiner: this.name, understands: 'instructions', instructions: [], preservableAspects: [] };
+  }
+
   async refine(request: RefineRequest): Promise<RefineResult> {
     const { signal, heartbeat, workDir } = request;
     signal.throwIfAborted();
@@ -89,7 +93,8 @@ export class LocalRefiner implements ConceptService {
     await fs.rm(image.file);
     // A cancelled attempt must not hand back a result the workflow has stopped waiting for.
     signal.throwIfAborted();
-    return { kind: 'file', path: result, contentType: 'image/png', notes: notesFor(instructions, notApplied) };
+    const notes = notesFor(instructions, notApplied);
+    return { kind: 'file', path: result, contentType: 'image/png', notes, outcome: { status: 'applied', applied: notes, notApplied: [] } };
   }
 
   /** Orientation baked in, colour converted to sRGB, always RGB or RGBA so every step sees one layout. */

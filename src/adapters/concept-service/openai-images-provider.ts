@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { FormData } from 'undici';
 import { InvalidProviderResponseError } from '../../errors';
 import { fileExtensionOf } from '../image-store/image-formats';
-import type { ConceptService, RefineRequest, RefineResult } from './concept-service';
+import { delegatedOutcome, openPromptCapabilities, type ConceptService, type RefinerCapabilities, type RefineRequest, type RefineResult } from './concept-service';
 import {
   buildRefinementPrompt,
   decodeBase64Image,
@@ -30,6 +30,10 @@ export class OpenAiImagesProvider implements ConceptService {
   readonly name = 'openai';
 
   constructor(private readonly options: OpenAiImagesOptions) {}
+
+  capabilities(): RefinerCapabilities {
+    return openPromptCapabilities(this.name);
+  }
 
   async refine(request: RefineRequest): Promise<RefineResult> {
     const { model } = this.options;
@@ -60,9 +64,9 @@ export class OpenAiImagesProvider implements ConceptService {
     if (typeof first?.b64_json === 'string') {
       const data = decodeBase64Image(this.name, first.b64_json);
       const image = await inspectProviderImage(this.name, data, this.options.http.maxPixels);
-      return { kind: 'image', data, contentType: image.contentType, notes };
+      return { kind: 'image', data, contentType: image.contentType, notes, outcome: delegatedOutcome(this.name) };
     }
-    if (first?.url !== undefined) return { kind: 'url', url: hostedImageUrl(this.name, first.url), notes };
+    if (first?.url !== undefined) return { kind: 'url', url: hostedImageUrl(this.name, first.url), notes, outcome: delegatedOutcome(this.name) };
     throw new InvalidProviderResponseError(`${this.name} answered without data[0].b64_json or data[0].url`);
   }
 }

@@ -127,6 +127,8 @@ export async function stagedRequest(scratch: string, image: Buffer, refinementPr
     preserveAspects: [],
     signal: new AbortController().signal,
     heartbeat: () => {},
+    checkpoint: () => {},
+    reportWaiting: () => {},
     ...overrides,
   };
 }
