@@ -96,7 +96,8 @@ module.exports = {
       comment:
         "The one exception: `refinery token` and `refinery api-key` are operator commands run on the gateway's " +
         'host, on its configuration and its database (there is no HTTP route that mints a development token ' +
-        'or creates the first API key). They may load the dev-token signer and the API-key store, nothing else.',
+        'or creates the first API key). They may load the dev-token signer and the API-key store, nothing else. ' +
+        '(`refinery admin erase-user` also opens the gateway database, and starts the erasure through src/client.)',
       severity: 'error',
       from: { path: '^src/cli/admin-commands\\.ts$' },
       to: {

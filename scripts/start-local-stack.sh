@@ -49,7 +49,10 @@ done
 # is prebuilt into dist/ by the same build, and the worker loads it from there).
 node scripts/build.js --if-stale
 
-launch worker - node dist/worker/main.js
+# The worker is a version of the Worker Deployment (its build id is the hash of the workflow bundle)
+# and each refinement runs to its end on the version it started on. One worker here, replaced by each
+# rebuild: it makes its version the one new refinements start on (`refinery deploy status` shows them).
+launch worker - env WORKER_BECOME_CURRENT="${WORKER_BECOME_CURRENT:-always}" node dist/worker/main.js
 launch gateway - node dist/gateway/main.js
 
 # Up means: a worker polls the workflow task queue and the gateway answers /readyz. The port is
@@ -76,6 +79,7 @@ echo
 echo "  Web page:         $gateway_url/"
 echo "  Temporal Web UI:  http://localhost:$ui_port"
 echo "  CLI:              refinery --help"
+echo "  Worker build:     $(cat dist/workflow-bundle.js.build-id 2>/dev/null || echo '?') (refinery deploy status)"
 echo "  Ctrl-C stops the stack."
 echo
 supervise

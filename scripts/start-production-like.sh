@@ -123,7 +123,7 @@ services=(
 )
 passthrough=()
 for name in CONCEPT_PROVIDER OPENAI_API_KEY OPENAI_BASE_URL JIGSAWSTACK_API_KEY LOG_LEVEL WEBHOOK_SECRET_KEY \
-  PAYLOAD_ENCRYPTION_KEYS ALLOW_PRIVATE_IMAGE_HOSTS; do
+  PAYLOAD_ENCRYPTION_KEYS ALLOW_PRIVATE_IMAGE_HOSTS TEMPORAL_DEPLOYMENT_NAME WORKER_SHUTDOWN_GRACE_MS; do
   [ -n "${!name:-}" ] && passthrough+=("$name=${!name}")
 done
 gateway_port="${GATEWAY_PORT:-8080}"
@@ -135,6 +135,7 @@ for n in 1 2; do
   launch "worker-$n" "$state/worker-$n.log" bash -c 'cd "$1" && shift && exec "$@"' worker "$host" \
     env -i "${services[@]}" ${passthrough[@]+"${passthrough[@]}"} \
     WORKER_HEALTH_PORT="${health_ports[$((n - 1))]}" WORKFLOW_BUNDLE_PATH="$root/dist/workflow-bundle.js" \
+    WORKER_BECOME_CURRENT="${WORKER_BECOME_CURRENT:-always}" \
     node "$root/dist/worker/main.js"
 done
 : >"$state/gateway.log"
@@ -144,6 +145,7 @@ wait_for "worker 1" curl -fsS "http://127.0.0.1:${health_ports[0]}/readyz"
 wait_for "worker 2" curl -fsS "http://127.0.0.1:${health_ports[1]}/readyz"
 wait_for "the gateway" curl -fsS "http://127.0.0.1:$gateway_port/readyz"
 echo "Two workers (logs: $state/worker-1.log, worker-2.log; health on :${health_ports[0]}, :${health_ports[1]}) and the gateway"
+echo "Worker build $(cat dist/workflow-bundle.js.build-id 2>/dev/null || echo '?'), current for new refinements (refinery deploy status, with TEMPORAL_ADDRESS=$temporal_address)"
 echo "Web page: http://localhost:$gateway_port/   (Ctrl-C stops the stack)"
 
 supervise

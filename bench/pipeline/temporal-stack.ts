@@ -57,9 +57,9 @@ export class WorkerProcess {
       : WorkerProcess.spawn([entries.main], env, logFile, '"worker started"');
   }
 
-  /** Any worker process: `node <args>`, ready once its stdout says `ready`; its output goes to `logFile`. */
-  static async spawn(args: string[], env: NodeJS.ProcessEnv, logFile: string, ready: string): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Any worker process: `node <args>` in `cwd`, ready once its stdout says `ready`; its output goes to `logFile`. */
+  static async spawn(args: string[], env: NodeJS.ProcessEnv, logFile: string, ready: string, cwd?: string): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = fs.createWriteStream(logFile, { flags: 'a' });
     child.stderr!.pipe(log);
     await new Promise<void>((resolve, reject) => {

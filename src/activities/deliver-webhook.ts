@@ -121,9 +121,13 @@ export function eventBody(event: NonNullable<DeliverWebhookInput['event']>, task
         status: p.status,
         finishedStages: p.finishedStages,
         lastFailure: p.lastFailure,
+        // Events stored by older code lack these: read as none.
+        failureType: p.failureType ?? null,
         startedAt: p.startedAt,
         finishedAt: p.finishedAt,
         cancellation: p.cancellation,
+        notes: p.notes ?? [],
+        outcome: p.outcome ?? p.result?.outcome ?? null,
         conceptId,
         links: { self, ...(conceptId ? { concept: `/v1/concepts/${encodeURIComponent(conceptId)}` } : {}) },
       },

@@ -7,9 +7,14 @@ import type { ImageStore } from '../adapters/image-store/image-store';
 import type { DownloadToFile } from '../adapters/http/safe-download';
 import type { WebhookHttpSettings } from '../adapters/http/webhook-sender';
 import type { WebhookStore } from '../adapters/webhook-store/webhook-store';
+import type { UserDataStore } from '../adapters/user-data/user-data-store';
 import { createDeliverWebhook, createRecordWebhookGaveUp } from './deliver-webhook';
 import { createDiscardArtifacts } from './discard-artifacts';
 import { createDownloadOriginalImage } from './download-original-image';
+import { createRecordErasureAudit } from './erase-user-audit';
+import { createEraseUserImages } from './erase-user-images';
+import { createEraseUserRefinements } from './erase-user-refinements';
+import { createEraseUserRows } from './erase-user-rows';
 import { createRefineConceptImage } from './refine-concept-image';
 import { createRequestCancellation } from './request-cancellation';
 import type { StageDeps } from './stage';
@@ -25,6 +30,7 @@ export interface ActivityDeps extends StageDeps {
   downloadToFile: DownloadToFile;
   webhookStore: WebhookStore;
   webhookHttp: WebhookHttpSettings;
+  userData: UserDataStore;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -37,6 +43,11 @@ export function createActivities(deps: ActivityDeps) {
     requestCancellation: createRequestCancellation(deps),
     deliverWebhook: createDeliverWebhook(deps),
     recordWebhookGaveUp: createRecordWebhookGaveUp(deps),
+    // Erasure of a user (the eraseUser workflow, docs/erasure.md).
+    eraseUserRefinements: createEraseUserRefinements(deps),
+    eraseUserImages: createEraseUserImages(deps),
+    eraseUserRows: createEraseUserRows(deps),
+    recordErasureAudit: createRecordErasureAudit(deps),
   };
 }
 

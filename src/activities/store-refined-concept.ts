@@ -1,6 +1,6 @@
 /** Stage 4, Store Refined Concept: one database row per task, whatever the number of attempts. */
 import { combineThemeDescription, type ConceptStore } from '../adapters/concept-store/concept-store';
-import type { RefinementRequest } from '../workflows/types';
+import type { RefinementOutcome, RefinementRequest } from '../workflows/types';
 import { runStage, type StageDeps } from './stage';
 
 /** The refinement request without the aspects to keep, which the concept row does not record. */
@@ -12,6 +12,8 @@ export interface StoreRefinedConceptInput extends Omit<RefinementRequest, 'prese
   originalImageUrl: string;
   isAnonymous: boolean;
   parentConceptId?: string;
+  /** What the refiner applied and did not; absent in inputs scheduled before outcomes were kept. */
+  outcome?: RefinementOutcome | null;
 }
 
 export interface StoreConceptDeps extends StageDeps {
@@ -33,6 +35,7 @@ export function createStoreRefinedConcept(deps: StoreConceptDeps) {
         refinementPrompt: input.refinementPrompt,
         originalImageUrl: input.originalImageUrl,
         parentConceptId: input.parentConceptId,
+        outcome: input.outcome ?? null,
       });
       log.info({ conceptId: id, created }, created ? 'concept stored' : 'concept already stored by an earlier attempt');
       return { conceptId: id };

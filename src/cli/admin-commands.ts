@@ -1,9 +1,11 @@
 /**
  * The admin commands, run on the gateway's host: a development token minted with the local secret,
- * and API keys managed in the gateway's database directly. What they load (the configuration, the
- * gateway's stores) is imported when one of them runs, so the everyday commands start without it.
+ * API keys managed in the gateway's database directly, and the erasure of a user (started on
+ * Temporal with the gateway's configuration, recorded in its database). What they load (the
+ * configuration, the gateway's stores) is imported when one of them runs, so the everyday commands
+ * start without it.
  */
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { EXIT, print } from './program';
 
 export function addAdminCommands(program: Command): void {
@@ -52,6 +54,47 @@ export function addAdminCommands(program: Command): void {
         const records = await keys.list(o.user);
         print(records, records.map((r) => `${r.id}  ${r.revokedAt ? 'revoked' : 'live   '}  ${r.createdAt}  ${r.label}`).join('\n') || 'no keys');
       });
+    });
+  const admin = program.command('admin').description("operator commands (run on the gateway's host, with its configuration)");
+  admin
+    .command('erase-user')
+    .description('erase everything Refinery holds about a user (docs/erasure.md); prints the erasure id, and with --wait the counts')
+    .argument('<userId>')
+    .option('--wait', 'wait until the erasure has finished and print what it removed')
+    .action(async (userId: string, o: { wait?: boolean }) => {
+      const [{ loadGatewayConfig }, { connectTemporalClient }, { ErasureClient }, { openGatewayDatabase }, { ErasureLog }, { auditTo }, { default: pino }, os] =
+        await Promise.all([
+          import('../config'),
+          import('../temporal/connection'),
+          import('../client/erasures'),
+          import('../gateway/stores/database'),
+          import('../adapters/user-data/erasure-log'),
+          import('../observability/audit'),
+          import('pino'),
+          import('node:os'),
+        ]);
+      const { ID_PATTERN } = await import('../workflows/input-validation');
+      if (!ID_PATTERN.test(userId)) throw new CommanderError(EXIT.usage, 'refinery.usage', `user id ${JSON.stringify(userId)} is not a plain id`);
+      const config = loadGatewayConfig();
+      const operator = os.userInfo().username;
+      const [temporal, db] = await Promise.all([connectTemporalClient(config), openGatewayDatabase(config.database)]);
+      try {
+        const erasures = new ErasureClient(temporal, config.temporal.taskQueue);
+        const started = await erasures.start({ userId, requestedBy: 'operator', operator });
+        const log = new ErasureLog(db);
+        await log.requested({ id: started.erasureId, subjectUserId: userId, requestedBy: 'operator', operator, requestedAt: started.requestedAt });
+        const auditLog = pino({ base: { component: 'cli', actor: operator }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+        auditTo(auditLog)('user.erasure_requested', { subject: userId, requestedBy: 'operator', erasureId: started.erasureId });
+        if (!o.wait) {
+          print({ erasureId: started.erasureId, userId, status: 'requested' }, `erasure ${started.erasureId} of ${userId} requested`);
+          return;
+        }
+        const result = await erasures.result(userId, started.erasureId);
+        const lines = Object.entries(result.counts).map(([kind, n]) => `  ${kind.padEnd(22)} ${n}`);
+        print(result, [`erasure ${result.erasureId} of ${userId} completed; removed:`, ...lines].join('\n'));
+      } finally {
+        await Promise.allSettled([temporal.connection.close(), db.destroy()]);
+      }
     });
 }
 

@@ -1,13 +1,16 @@
 /**
  * The `refinery` command, on the gateway's HTTP API: the refinement and concept commands here, the
- * admin commands (token, api-key) in admin-commands.ts, options and exit codes in program.ts.
+ * admin commands (token, api-key) in admin-commands.ts, Worker Versioning (deploy ...) in deploy-commands.ts,
+ * options and exit codes in program.ts.
  */
 import '../runtime/compile-cache'; // first: caches the compiled code of every module loaded after it
 import readline from 'node:readline/promises';
 import { CommanderError } from 'commander';
 import { addAdminCommands } from './admin-commands';
+import { addDeployCommands } from './deploy-commands';
 import { ApiError, type LineageView, type RefineryApiClient, type RefinementView } from './api-client';
 import { client, EXIT, json, print, printPage, program } from './program';
+import { listRow, queueText, refinementStatus, refinementSummary } from './refinement-text';
 import { STAGES, type Stage } from '../workflows/stage-policies';
 
 const exitFor = (view: RefinementView) => (view.status === 'completed' ? EXIT.ok : view.status === 'cancelled' ? EXIT.cancelled : EXIT.failed);
@@ -18,7 +21,8 @@ function stageLine(view: RefinementView, stage: Stage): string {
   const mark = times?.finishedAt ? '✔' : stage === view.currentStage ? '…' : ' ';
   const seconds = times ? `${(((times.finishedAt ? Date.parse(times.finishedAt) : Date.now()) - Date.parse(times.startedAt)) / 1000).toFixed(1)}s` : '';
   const attempt = stage === view.currentStage && view.attempt > 1 ? ` (attempt ${view.attempt})` : '';
-  return `  ${mark} ${stage.padEnd(13)} ${seconds}${attempt}`;
+  const queue = stage === view.currentStage && view.providerQueue ? `  ${queueText(view.providerQueue)}` : '';
+  return `  ${mark} ${stage.padEnd(13)} ${seconds}${attempt}${queue}`;
 }
 
 async function follow(api: RefineryApiClient, taskId: string, { offerCancel }: { offerCancel: boolean }): Promise<number> {
@@ -59,7 +63,7 @@ async function follow(api: RefineryApiClient, taskId: string, { offerCancel }: {
       stop.signal,
     );
     const concept = final.conceptId ? await api.concept(final.conceptId) : undefined;
-    print({ ...final, concept }, summary(final));
+    print({ ...final, concept }, refinementSummary(final));
     return exitFor(final);
   } catch (err) {
     if (stop.signal.aborted) {
@@ -70,14 +74,6 @@ async function follow(api: RefineryApiClient, taskId: string, { offerCancel }: {
   } finally {
     process.off('SIGINT', onSigint);
   }
-}
-
-function summary(view: RefinementView): string {
-  const lines = [`${view.taskId}: ${view.status}`];
-  if (view.conceptId) lines.push(`concept: ${view.conceptId}`, `image:   ${view.imageUrl}`);
-  if (view.lastFailure) lines.push(`failure: ${view.lastFailure}`);
-  if (view.cancellation) lines.push(`cancel:  ${view.cancellation.outcome} (${view.cancellation.reason})`);
-  return lines.join('\n');
 }
 
 program
@@ -159,7 +155,7 @@ program
   .description('where a refinement stands')
   .action(async (taskId: string) => {
     const view = await client().get(taskId);
-    print(view, `${summary(view)}\nstage:   ${view.currentStage ?? '-'}  finished: ${view.finishedStages.join(', ') || '-'}`);
+    print(view, refinementStatus(view));
     process.exitCode = view.status === 'running' ? EXIT.ok : exitFor(view);
   });
 
@@ -171,7 +167,7 @@ program
   .option('--cursor <cursor>', 'next page cursor from a previous list')
   .action(async (o: { status?: 'running'; limit: number; cursor?: string }) => {
     const page = await client().list(o);
-    const rows = page.items.map((i) => `${i.createdAt}  ${i.status.padEnd(9)}  ${i.taskId}`);
+    const rows = page.items.map(listRow);
     printPage(page, rows, 'refinery list', 'no refinements');
   });
 
@@ -186,6 +182,7 @@ program
   });
 
 addAdminCommands(program);
+addDeployCommands(program);
 
 async function main(): Promise<void> {
   try {

@@ -200,7 +200,7 @@ export class RefinementClient {
     for (;;) {
       signal?.throwIfAborted();
       const progress = await this.progress(taskId);
-      const key = JSON.stringify([progress.status, progress.currentStage, progress.finishedStages, progress.attempt, progress.lastFailure]);
+      const key = JSON.stringify([progress.status, progress.currentStage, progress.finishedStages, progress.attempt, progress.lastFailure, progress.providerQueue]);
       if (key !== last) {
         last = key;
         onChange(progress);

@@ -118,6 +118,7 @@ const GATEWAY = [
 ] as const;
 const DEV_TOKEN = [gateway, codecServer] as const;
 const ADMIN_DATABASE = [database] as const;
+const DEPLOY = [temporal] as const;
 
 /** What each process loads (the configuration reference lists it). */
 export const PROCESS_CONCERNS = {
@@ -125,6 +126,7 @@ export const PROCESS_CONCERNS = {
   gateway: GATEWAY,
   '`refinery token`': DEV_TOKEN,
   '`refinery api-key`': ADMIN_DATABASE,
+  '`refinery deploy`': DEPLOY,
 } as const;
 
 /** Everything, for tests and benchmarks that play every part; without the gateway's fail-closed check. */
@@ -153,6 +155,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
 /** `refinery token` mints what the gateway verifies, with its operator claim. */
 export function loadDevTokenConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'gateway' | 'codec'> {
   return loadConcerns(env, DEV_TOKEN);
+}
+
+/** `refinery deploy ...` talks to Temporal only (the Worker Deployment's routing, no payloads). */
+export function loadDeployConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'temporal'> {
+  return loadConcerns(env, DEPLOY);
 }
 
 /** `refinery api-key ...` talks to the database only. */

@@ -1,4 +1,4 @@
-/** Which service refines images (the built-in refiner, JigsawStack or an OpenAI-compatible API) and how it is called. */
+/** Which service refines images (the built-in refiner or a remote image model) and how it is called. */
 import { z } from 'zod';
 import { defineConcern, type Parsed } from './concern';
 import { int, optionalText, refuse } from './env';
@@ -7,7 +7,10 @@ import { int, optionalText, refuse } from './env';
 export type ConceptProviderConfig =
   | { kind: 'local' }
   | { kind: 'jigsawstack'; apiKey: string; baseUrl: string }
-  | { kind: 'openai'; apiKey: string; baseUrl: string; model: string };
+  | { kind: 'openai'; apiKey: string; baseUrl: string; model: string }
+  | { kind: 'gemini'; apiKey: string; baseUrl: string; model: string }
+  | { kind: 'fal'; apiKey: string; baseUrl: string; model: string; pollIntervalMs: number }
+  | { kind: 'replicate'; apiToken: string; baseUrl: string; model: string; imageInput: string; pollIntervalMs: number };
 
 export interface ProviderCallConfig {
   ratePerSecond?: number;
@@ -19,7 +22,21 @@ export interface ProviderCallConfig {
 }
 
 const variables = {
-  CONCEPT_PROVIDER: z.enum(['local', 'jigsawstack', 'openai']).default('local').describe('What refines images: `local` (the built-in refiner, no network), `jigsawstack` or `openai`.'),
+  CONCEPT_PROVIDER: z
+    .enum(['local', 'gemini', 'fal', 'replicate', 'openai', 'jigsawstack'])
+    .default('local')
+    .describe('What refines images: `local` (the built-in refiner, no network), `gemini`, `fal`, `replicate`, `openai`, or `jigsawstack` (deprecated by its vendor).'),
+  GEMINI_API_KEY: optionalText.meta({ description: 'Gemini API key, sent in the `x-goog-api-key` header; never logged.', defaultText: '(none; required with `gemini`)' }),
+  GEMINI_BASE_URL: z.string().url().default('https://generativelanguage.googleapis.com').describe('`/v1beta/models/<model>:generateContent` is appended.'),
+  GEMINI_IMAGE_MODEL: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a model name such as gemini-2.5-flash-image').default('gemini-2.5-flash-image').describe('An image-capable Gemini model.'),
+  FAL_KEY: optionalText.meta({ description: 'fal.ai API key (`<id>:<secret>`); never logged.', defaultText: '(none; required with `fal`)' }),
+  FAL_QUEUE_BASE_URL: z.string().url().default('https://queue.fal.run').describe("fal's queue; the model id is appended. Status, result and cancel URLs in its answers must be on this origin."),
+  FAL_MODEL: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)+$/, 'a model id such as fal-ai/flux-pro/kontext').default('fal-ai/flux-pro/kontext').describe('An image edit model taking `prompt` and `image_url`.'),
+  REPLICATE_API_TOKEN: optionalText.meta({ description: 'Replicate API token; never logged.', defaultText: '(none; required with `replicate`)' }),
+  REPLICATE_BASE_URL: z.string().url().default('https://api.replicate.com').describe("Replicate's API; prediction URLs in its answers must be on this origin."),
+  REPLICATE_MODEL: z.string().regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/, 'owner/name').default('black-forest-labs/flux-kontext-pro').describe('`owner/name` of an image edit model (its latest version runs).'),
+  REPLICATE_IMAGE_INPUT: z.string().regex(/^[A-Za-z0-9_]+$/).default('input_image').describe("The model's input field that takes the original image."),
+  PROVIDER_QUEUE_POLL_INTERVAL_MS: int(50).default(1_000).describe('Pause between status polls of a queue provider (`fal`, `replicate`); each poll is one small HTTP request.'),
   JIGSAWSTACK_API_KEY: optionalText.meta({ description: 'JigsawStack API key; never logged.', defaultText: '(none; required with `jigsawstack`)' }),
   JIGSAWSTACK_BASE_URL: z.string().url().default('https://api.jigsawstack.com').describe("Where JigsawStack's API lives (a proxy or a test fake)."),
   OPENAI_API_KEY: optionalText.meta({ description: 'OpenAI (or compatible) API key; never logged.', defaultText: '(none; required with `openai`)' }),
@@ -57,7 +74,7 @@ export const providers = defineConcern({
 
 /** A remote provider without its key would fail every refinement at its first call: refuse to start instead. */
 function conceptProvider(e: Parsed<typeof variables>): ConceptProviderConfig {
-  const requireKey = (variable: 'JIGSAWSTACK_API_KEY' | 'OPENAI_API_KEY'): string =>
+  const requireKey = (variable: 'JIGSAWSTACK_API_KEY' | 'OPENAI_API_KEY' | 'GEMINI_API_KEY' | 'FAL_KEY' | 'REPLICATE_API_TOKEN'): string =>
     e[variable] ?? refuse(`${variable} is required when CONCEPT_PROVIDER=${e.CONCEPT_PROVIDER}`);
   switch (e.CONCEPT_PROVIDER) {
     case 'local':
@@ -66,5 +83,18 @@ function conceptProvider(e: Parsed<typeof variables>): ConceptProviderConfig {
       return { kind: 'jigsawstack', apiKey: requireKey('JIGSAWSTACK_API_KEY'), baseUrl: e.JIGSAWSTACK_BASE_URL };
     case 'openai':
       return { kind: 'openai', apiKey: requireKey('OPENAI_API_KEY'), baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_IMAGE_MODEL };
+    case 'gemini':
+      return { kind: 'gemini', apiKey: requireKey('GEMINI_API_KEY'), baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_IMAGE_MODEL };
+    case 'fal':
+      return { kind: 'fal', apiKey: requireKey('FAL_KEY'), baseUrl: e.FAL_QUEUE_BASE_URL, model: e.FAL_MODEL, pollIntervalMs: e.PROVIDER_QUEUE_POLL_INTERVAL_MS };
+    case 'replicate':
+      return {
+        kind: 'replicate',
+        apiToken: requireKey('REPLICATE_API_TOKEN'),
+        baseUrl: e.REPLICATE_BASE_URL,
+        model: e.REPLICATE_MODEL,
+        imageInput: e.REPLICATE_IMAGE_INPUT,
+        pollIntervalMs: e.PROVIDER_QUEUE_POLL_INTERVAL_MS,
+      };
   }
 }

@@ -14,6 +14,8 @@ export interface TemporalConnectionConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** The Worker Deployment the workers' versions belong to (docs/deploying.md#worker-versioning). */
+  deploymentName: string;
   /** Absent: plaintext. Present: TLS, with the contents of the configured files (read at start-up). */
   tls?: TemporalTlsConfig;
   apiKey?: Secret;
@@ -37,6 +39,12 @@ const variables = {
     .describe('Temporal frontend, `host:port`.'),
   TEMPORAL_NAMESPACE: z.string().default('default').describe('The namespace refinements run in.'),
   TEMPORAL_TASK_QUEUE: z.string().default('concept-refinement').describe('Task queue of the workflow and the cheap stages; the refine stage runs on `<queue>-provider`.'),
+  // The server joins it to a build id with a separator of its own: letters, digits, '-' and '_' only.
+  TEMPORAL_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1 to 100 letters, digits, '-' or '_'")
+    .default('refinery')
+    .describe("The Worker Deployment of the workers: each build of the workflow code is a version of it, and `refinery deploy` manages which one new refinements start on."),
   TEMPORAL_TLS_CA_FILE: optionalText.meta({
     description: "PEM CA certificate(s) that the frontend's certificate must chain to (a self-run mTLS cluster).",
     defaultText: "(unset: the system's CAs)",
@@ -64,6 +72,7 @@ export const temporal = defineConcern({
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      deploymentName: e.TEMPORAL_DEPLOYMENT_NAME,
       tls: temporalTls(e),
       apiKey: e.TEMPORAL_API_KEY ? new Secret(e.TEMPORAL_API_KEY) : undefined,
     },

@@ -18,6 +18,7 @@ import { addressRateLimit, userRateLimit } from './http/rate-limits';
 import { securityHeaders } from './http/security-headers';
 import { codecRoutes } from './routes/codec';
 import { conceptRoutes } from './routes/concepts';
+import { erasureRoutes } from './routes/erasure';
 import { healthRoutes } from './routes/health';
 import { imageRoutes } from './routes/images';
 import { lineageRoutes } from './routes/lineage';
@@ -83,4 +84,5 @@ const userApi: FastifyPluginAsyncZod<RouteOptions> = async (api, { ctx }) => {
   await api.register(conceptRoutes, { ctx, prefix: '/v1/concepts' });
   await api.register(lineageRoutes, { ctx, prefix: '/v1/concepts' });
   await api.register(webhookRoutes, { ctx, prefix: '/v1/webhooks' });
+  await api.register(erasureRoutes, { ctx, prefix: '/v1/me' });
 };

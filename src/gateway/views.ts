@@ -1,5 +1,5 @@
 /** What the API answers: the workflow's progress and the stored concept, with freshly signed image URLs. */
-import type { RefinedConcept } from '../adapters/concept-store/concept-store';
+import { themeAsWritten, type RefinedConcept } from '../adapters/concept-store/concept-store';
 import type { ImageStore } from '../adapters/image-store/image-store';
 import { uploadKey } from '../adapters/image-store/key-layout';
 import { uploadReference } from '../workflows/input-validation';
@@ -35,6 +35,8 @@ export class Views {
     /** Turns stored paths back into store keys. */
     private readonly imageStore: Pick<ImageStore, 'keyOfPath'>,
     private readonly publicBaseUrl: string,
+    /** The configured refiner's name: the provider that holds queued work. */
+    private readonly refinerName: string,
   ) {}
 
   /** `row` (the caller's ownership row) adds what was asked for and where the original is. */
@@ -47,6 +49,7 @@ export class Views {
       finishedStages: progress.finishedStages,
       attempt: progress.attempt,
       lastFailure: progress.lastFailure,
+      failureType: progress.failureType ?? null,
       startedAt: progress.startedAt,
       stageStartedAt: progress.stageStartedAt,
       stageTimes: progress.stageTimes,
@@ -58,6 +61,9 @@ export class Views {
       request: row ? requestOf(row) : null,
       original: row ? this.original(row) : null,
       notes: progress.notes ?? [],
+      providerQueue: progress.providerQueue ? { provider: this.refinerName, ...progress.providerQueue } : null,
+      // Progress from workers older than outcomes has none; a completed run's result may still carry it.
+      outcome: progress.outcome ?? result?.outcome ?? null,
       links: refinementLinks(progress.taskId, result?.conceptId),
     };
   }
@@ -95,7 +101,8 @@ export class Views {
       id: concept.id,
       taskId: concept.taskId,
       logoDescription: concept.logoDescription,
-      themeDescription: concept.themeDescription,
+      themeDescription: themeAsWritten(concept),
+      storedThemeDescription: concept.themeDescription,
       refinementPrompt: concept.refinementPrompt,
       originalImageUrl: this.originalImageUrl(concept.taskId, concept.originalImageUrl),
       imageUrl: signed.url,
@@ -103,6 +110,7 @@ export class Views {
       colorPalettes: concept.colorPalettes,
       isAnonymous: concept.isAnonymous,
       createdAt: concept.createdAt.toISOString(),
+      outcome: concept.outcome,
     };
   }
 

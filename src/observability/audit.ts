@@ -8,7 +8,8 @@ export type AuditAction =
   | 'refinement.cancel_requested'
   | 'api_key.created'
   | 'api_key.revoked'
-  | 'authentication.refused';
+  | 'authentication.refused'
+  | 'user.erasure_requested';
 
 /** The part of a pino (or fastify request) logger the audit trail needs. */
 export interface AuditSink {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { openAdapters, type Adapters } from '../adapters';
@@ -17,11 +17,18 @@ import { webhookHttpSettings } from '../adapters/http/webhook-sender';
 import type { WorkerProcessConfig } from '../config';
 import { observabilityInterceptors, observabilitySinks, type SpanDestination } from '../observability/worker-interceptors';
 import { connectTemporalClient, connectToTemporalWhenReachable, temporalDataConverter } from '../temporal/connection';
+import { buildIdOf } from './build-id';
+import { bundleRefineryWorkflows } from './bundle';
+import { becomeCurrentOnStart, type WorkerVersion } from './deployment-version';
 import { startHealthServer, type HealthProbes } from './health-server';
 import { providerTaskQueue, stageAttemptSignal, type StageAttemptReport } from '../workflows/messages';
 
 export interface RefineryWorker {
   workers: Worker[];
+  /** The deployment version the workers poll as; undefined: unversioned (WORKER_VERSIONING=false). */
+  version?: WorkerVersion;
+  /** The build id of the workflow code (a hash of the bundle), also when unversioned. */
+  buildId: string;
   /** Runs until a shutdown signal (SIGINT/SIGTERM) has drained every worker, then closes connections. */
   run(): Promise<void>;
   shutdown(): void;
@@ -49,6 +56,7 @@ export async function createRefineryWorker(
   let adapters: Adapters | undefined;
   let client: Client | undefined;
   let connection: NativeConnection | undefined;
+  let bundle: { code: string } | undefined;
   // A failure of one part stops the others' waiting too.
   const giveUp = new AbortController();
   try {
@@ -60,7 +68,8 @@ export async function createRefineryWorker(
     const connectingWorker = connectToTemporalWhenReachable(config, (options) => NativeConnection.connect(options), waitForTemporal).then(
       (c) => (connection = c),
     );
-    await Promise.all([opening, connecting, connectingWorker]);
+    const loading = workflowBundle(config.worker.workflowBundlePath).then((b) => (bundle = b));
+    await Promise.all([opening, connecting, connectingWorker, loading]);
     // A wrong store setting stops the worker here, naming it; an unreachable store is waited for.
     await waitForImageStore(adapters!.imageStore, logger);
   } catch (err) {
@@ -68,7 +77,7 @@ export async function createRefineryWorker(
     await Promise.allSettled([adapters?.close(), client?.connection.close(), connection?.close(), closeHealth()]);
     throw err;
   }
-  return startWorkers(config, { logger, extra, spans }, { adapters: adapters!, client: client!, connection: connection!, state, closeHealth });
+  return startWorkers(config, { logger, extra, spans }, { adapters: adapters!, client: client!, connection: connection!, bundle: bundle!, state, closeHealth });
 }
 
 /** What the health endpoint sees while the worker starts: what is connected yet, and why not. */
@@ -96,7 +105,14 @@ function healthProbes(state: StartingState): HealthProbes {
 async function startWorkers(
   config: WorkerProcessConfig,
   { logger, extra, spans }: Omit<CreateWorkerOptions, 'decorateAdapters'>,
-  { adapters, client, connection, state, closeHealth }: { adapters: Adapters; client: Client; connection: NativeConnection; state: StartingState; closeHealth: () => Promise<unknown> },
+  {
+    adapters,
+    client,
+    connection,
+    bundle,
+    state,
+    closeHealth,
+  }: { adapters: Adapters; client: Client; connection: NativeConnection; bundle: { code: string }; state: StartingState; closeHealth: () => Promise<unknown> },
 ): Promise<RefineryWorker> {
   const reportAttempt = async (workflowId: string, report: StageAttemptReport) => {
     try {
@@ -106,26 +122,31 @@ async function startWorkers(
     }
   };
   const webhookHttp = webhookHttpSettings(config.webhooks);
+  await adapters.conceptService.prepare?.();
   const activities = createActivities({ ...adapters, client, download: config.download, webhookHttp, logger, reportAttempt });
 
-  const code = workflowCode(config.worker.workflowBundlePath);
-  const grace = config.worker.shutdownGraceMs;
+  const buildId = buildIdOf(bundle.code);
+  const version: WorkerVersion | undefined = config.worker.versioning ? { deploymentName: config.temporal.deploymentName, buildId } : undefined;
   // Tracing, request ids and refinement outcomes (src/observability); a caller's interceptors run inside ours.
   const observability = observabilityInterceptors();
   const common = {
     connection,
     namespace: config.temporal.namespace,
     dataConverter: temporalDataConverter(config),
-    // In-flight activities get the grace time to finish; past it they are cancelled and retried elsewhere.
-    shutdownGraceTime: grace,
-    shutdownForceTime: grace + 5_000,
+    // Both workers poll as one version, so a run pinned to it finds its refine stage on the provider queue too.
+    ...(version
+      ? { workerDeploymentOptions: { useWorkerVersioning: true, version, defaultVersioningBehavior: 'PINNED' } satisfies WorkerDeploymentOptions }
+      : {}),
+    // Shutdown stops polling; in-flight activities get the grace time to finish (a provider call cut
+    // short is paid for twice). Past it they are cancelled and fail with their last heartbeat details,
+    // which the retry elsewhere resumes from; past the force time the worker stops regardless.
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+    shutdownForceTime: config.worker.shutdownForceMs,
     sinks: observabilitySinks(spans),
     ...extra,
     interceptors: {
       ...extra?.interceptors,
       activity: [...observability.activity, ...(extra?.interceptors?.activity ?? [])],
-      // Only used when bundling here; a prebuilt bundle has them already (src/worker/bundle.ts).
-      ...(code.workflowBundle ? {} : { workflowModules: observability.workflowModules }),
     },
   };
   const { refineConceptImage, ...cheapStages } = activities;
@@ -133,7 +154,8 @@ async function startWorkers(
     ...common,
     taskQueue: config.temporal.taskQueue,
     stickyQueueScheduleToStartTimeout: config.worker.stickyTimeoutMs,
-    ...code,
+    // The bundle carries the workflow interceptors (src/worker/bundle.ts).
+    workflowBundle: { code: bundle.code },
     activities: cheapStages,
   });
   const providerWorker = Worker.create({
@@ -152,12 +174,19 @@ async function startWorkers(
   }
   state.workers = workers;
   state.waiting = false;
+  const stopActivating = new AbortController();
   return {
     workers,
+    version,
+    buildId,
     run: async () => {
+      // Once the pollers run the server knows the version, and it can be made current.
+      const activating = version ? becomeCurrentOnStart(client, version, config.worker.becomeCurrent, logger, stopActivating.signal) : undefined;
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        stopActivating.abort();
+        await activating;
         await closeHealth();
         await adapters.close();
         await connection.close();
@@ -171,9 +200,15 @@ async function startWorkers(
 /**
  * The configured bundle, else the one `npm run build` prebuilt beside the compiled worker
  * (dist/workflow-bundle.js, made from the same sources in the same build), else bundle at start.
+ * The code itself, not its path: its hash is the build id.
  */
-function workflowCode(configured: string | undefined): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+async function workflowBundle(configured: string | undefined): Promise<{ code: string }> {
   const prebuilt = path.join(__dirname, '..', 'workflow-bundle.js');
   const codePath = configured ?? (fs.existsSync(prebuilt) ? prebuilt : undefined);
-  return codePath ? { workflowBundle: { codePath } } : { workflowsPath: require.resolve('../workflows') };
+  if (!codePath) return { code: await bundleRefineryWorkflows() };
+  try {
+    return { code: await fs.promises.readFile(codePath, 'utf8') };
+  } catch (err) {
+    throw new Error(`cannot read the workflow bundle ${codePath} (${(err as NodeJS.ErrnoException).code ?? err}): check WORKFLOW_BUNDLE_PATH, or run npm run build`);
+  }
 }

@@ -11,7 +11,16 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { component: 'worker' });
   const telemetry = await installWorkerTelemetry(config, logger);
   const refinery = await createRefineryWorker(config, { logger, spans: telemetry.tracing });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  logger.info(
+    {
+      taskQueue: config.temporal.taskQueue,
+      address: config.temporal.address,
+      buildId: refinery.buildId,
+      deploymentName: refinery.version?.deploymentName ?? '(unversioned)',
+      shutdownGraceMs: config.worker.shutdownGraceMs,
+    },
+    'worker started',
+  );
   await refinery.run(); // resolves once a shutdown signal has drained the workers
   await telemetry.shutdown();
   logger.info('worker stopped');

@@ -3,10 +3,10 @@
  * mirrors the stage into the `RefinementStage` search attribute and the Web UI's current details.
  * Timestamps use workflow time, so replays reproduce them.
  */
-import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { CancellationScope, setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { refinementStageKey, type StageAttemptReport } from './messages';
 import type { Stage } from './stage-policies';
-import type { CancellationState, RefinementProgress, RefinementResult, StageLabel } from './types';
+import type { CancellationState, RefinementOutcome, RefinementProgress, RefinementResult, StageLabel } from './types';
 
 const STAGE_TITLES: Record<Stage, string> = {
   download: 'Download original',
@@ -24,13 +24,16 @@ export function initialProgress(taskId: string, startedAt: string): RefinementPr
     finishedStages: [],
     attempt: 0,
     lastFailure: null,
+    failureType: null,
     startedAt,
     stageStartedAt: null,
     stageTimes: {},
     updatedAt: startedAt,
     finishedAt: null,
     cancellation: null,
+    providerQueue: null,
     notes: [],
+    outcome: null,
     result: null,
   };
 }
@@ -67,16 +70,28 @@ export class ProgressTracker {
     this.publishedStages = stages;
   }
 
-  /** Runs one stage, recording its start and end. */
+  /**
+   * Runs one stage, recording its start and end. Once the server has accepted a cancel of the run,
+   * nothing more is recorded as begun or done: a stage started then is refused at once (its activity
+   * is never scheduled), and an attempt that finished its work anyway (a refiner busy computing when
+   * the cancel came) has its result thrown away by the cleanup, so it did not finish for the user.
+   * The search-attribute upsert stays as it always was: a replayed run must issue the same commands.
+   */
   async stage<T>(stage: Stage, run: () => Promise<T>): Promise<T> {
+    if (cancelAccepted()) {
+      if (!this.publishedStages || this.publishedStages.includes(stage)) upsertSearchAttributes([{ key: refinementStageKey, value: stage }]);
+      return run();
+    }
     this.state.currentStage = stage;
     this.state.attempt = 1;
     this.state.lastFailure = null;
+    this.state.providerQueue = null;
     this.state.stageStartedAt = this.touch();
     this.state.stageTimes[stage] = { startedAt: this.state.stageStartedAt, finishedAt: null };
     if (this.publishedStages && !this.publishedStages.includes(stage)) this.publishDetails();
     else this.publish(stage);
     const result = await run();
+    if (cancelAccepted()) return result;
     this.state.finishedStages.push(stage);
     this.state.stageTimes[stage]!.finishedAt = this.touch();
     return result;
@@ -84,14 +99,23 @@ export class ProgressTracker {
 
   recordAttempt(report: StageAttemptReport): void {
     if (report.stage !== this.state.currentStage) return; // a late report from a stage already left
+    const fromEarlierAttempt = report.attempt < this.state.attempt;
     this.state.attempt = Math.max(this.state.attempt, report.attempt);
     if (report.failure) this.state.lastFailure = report.failure;
+    // Only a waiting report says the work is queued; a retry starting or an attempt failing ends that.
+    if (!fromEarlierAttempt) this.state.providerQueue = report.waiting ?? null;
     this.touch();
     this.publishDetails();
   }
 
-  addNotes(notes: string[]): void {
+  /**
+   * The refiner's account of what it did, kept only while the run is not being cancelled (see
+   * stage()). The outcome is absent from refine results recorded before outcomes existed.
+   */
+  recordRefinement({ notes, outcome }: { notes: string[]; outcome?: RefinementOutcome }): void {
+    if (cancelAccepted()) return;
     this.state.notes.push(...notes);
+    this.state.outcome = outcome ?? null;
   }
 
   requestCancellation(reason: string): void {
@@ -115,8 +139,9 @@ export class ProgressTracker {
     this.finish('completed');
   }
 
-  failed(message: string): void {
+  failed(message: string, type: string | null = null): void {
     this.state.lastFailure = message;
+    this.state.failureType = type;
     this.finish('failed');
   }
 
@@ -135,6 +160,7 @@ export class ProgressTracker {
   private finish(status: 'completed' | 'failed' | 'cancelled'): void {
     this.state.status = status;
     this.state.currentStage = null;
+    this.state.providerQueue = null;
     this.state.finishedAt = this.touch();
     this.publish(status);
   }
@@ -156,8 +182,17 @@ export class ProgressTracker {
       const mark = s.finishedStages.includes(stage) ? 'done' : s.currentStage === stage ? `running (attempt ${s.attempt})` : '';
       lines.push(`- ${STAGE_TITLES[stage]}: ${mark || 'pending'}`);
     }
+    if (s.providerQueue) {
+      const place = s.providerQueue.queuePosition === null ? '' : s.providerQueue.queuePosition === 0 ? ', being worked on' : `, position ${s.providerQueue.queuePosition}`;
+      lines.push('', `Provider queue: ${s.providerQueue.providerStatus}${place}`);
+    }
     if (s.lastFailure) lines.push('', `Last failure: ${s.lastFailure}`);
     if (s.cancellation) lines.push('', `Cancellation (${s.cancellation.outcome}): ${s.cancellation.reason}`);
     setCurrentDetails(lines.join('\n'));
   }
+}
+
+/** The server accepted a cancel of this run: whatever the running stage still returns is discarded. */
+function cancelAccepted(): boolean {
+  return CancellationScope.current().consideredCancelled;
 }

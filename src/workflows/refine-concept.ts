@@ -41,7 +41,7 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
   const problems = findInputProblems(input, { current: changes.has('shared-text-rule') });
   if (problems.length > 0) {
     const message = `task ${taskId}: invalid refinement request: ${problems.join('; ')}`;
-    progress.failed(message);
+    progress.failed(message, 'InvalidRefinementInputError');
     throw ApplicationFailure.nonRetryable(message, 'InvalidRefinementInputError');
   }
   // Runs started before the cheap stages became local activities replay with the shape they had.
@@ -76,7 +76,7 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
       throw new CancelledFailure(progress.cancellation?.reason ?? 'cancelled');
     }
     const failure = describeFailure(err, taskId, progress.snapshot().currentStage);
-    progress.failed(failure.message);
+    progress.failed(failure.message, failure.type ?? null);
     await notifyWebhooks(input, 'refinement.failed', progress, changes);
     throw failure;
   }
@@ -131,7 +131,7 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
       preserveAspects: preserveAspects ?? [],
     }),
   );
-  progress.addNotes(refinement.notes);
+  progress.recordRefinement(refinement);
 
   // 3. Store Refined Image
   const image = await progress.stage('storeImage', () =>
@@ -162,10 +162,11 @@ async function runPipeline(input: RefinementInput, stages: Stages, progress: Pro
         originalImageUrl,
         isAnonymous: input.isAnonymous ?? true,
         parentConceptId: input.parentConceptId,
+        outcome: refinement.outcome ?? null,
       }),
     ),
   );
-  return { conceptId, imagePath: image.imagePath, imageUrl: image.imageUrl, originalImageUrl, taskId };
+  return { conceptId, imagePath: image.imagePath, imageUrl: image.imageUrl, originalImageUrl, taskId, outcome: refinement.outcome ?? null };
 }
 
 const STAGE_SUMMARIES: Record<Stage, string> = {

@@ -62,12 +62,27 @@ export interface ProviderWaiting {
   providerStatus: string;
 }
 
+/**
+ * What became of the prompt's instructions. A refiner that parses the prompt (the local one) lists
+ * each instruction it recognised as applied or not applied, with why; a remote model takes the whole
+ * prompt and does not say what it did ('delegated'). The concept service's seam uses this same type.
+ */
+export interface RefinementOutcome {
+  status: 'applied' | 'partly-applied' | 'delegated';
+  /** Human-readable instructions carried out, e.g. "background colour → dark blue". */
+  applied: string[];
+  /** Instructions or kept aspects not carried out, each with its reason. */
+  notApplied: string[];
+}
+
 export interface RefinementResult {
   conceptId: string;
   imagePath: string;
   imageUrl: string;
   originalImageUrl: string;
   taskId: string;
+  /** What the refiner did with the prompt; absent on results of runs from before outcomes were kept. */
+  outcome?: RefinementOutcome | null;
 }
 
 /**
@@ -103,6 +118,8 @@ export interface RefinementProgress {
   /** Attempt number of the current stage (1 until a retry is reported). */
   attempt: number;
   lastFailure: string | null;
+  /** The failure's type once the run failed (the error class, e.g. InstructionsNotUnderstoodError); else null. */
+  failureType: string | null;
   startedAt: string;
   stageStartedAt: string | null;
   /** When each stage that has begun started and finished. */
@@ -110,6 +127,16 @@ export interface RefinementProgress {
   updatedAt: string;
   finishedAt: string | null;
   cancellation: CancellationState | null;
+  /**
+   * Where a queue provider holds the refine stage's work while the current attempt waits on it;
+   * null otherwise (another stage, or an attempt that has not reported a queue).
+   */
+  providerQueue: ProviderWaiting | null;
   notes: string[];
+  /**
+   * What the refiner applied and what it did not, once the refine stage finished and its result was
+   * kept (not when a cancel had already been accepted); null before.
+   */
+  outcome: RefinementOutcome | null;
   result: RefinementResult | null;
 }

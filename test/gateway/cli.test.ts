@@ -95,3 +95,53 @@ test('refinery --help answers from the compiled CLI', async () => {
   expect(help.stderr).not.toMatch(/building/); // the global setup built dist/: nothing stale to rebuild
   console.log(`refinery --help: ${Date.now() - started} ms`);
 });
+
+describe('what a person reads without --json', () => {
+  let file: string;
+  beforeAll(async () => {
+    file = path.join(stack.dir, 'outcome-fox.png');
+    fs.writeFileSync(file, await conceptPng());
+  });
+
+  test('refine and status show the outcome (applied, not applied) and where the run ended; list shows the prompt', async () => {
+    const refined = await refinery('refine', file, '-p', 'make it warmer and add a tiny hat to the fox please', '-l', 'A fox', '-t', 'Modern tech');
+    expect(refined.code).toBe(0);
+    expect(refined.stdout).toMatch(/\noutcome: (applied|partly applied)\napplied:\n {2}\+ \S/);
+    const taskId = /^(\S+): completed$/m.exec(refined.stdout)![1]!;
+
+    const status = await refinery('status', taskId);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/\noutcome: (applied|partly applied)\napplied:\n/);
+    expect(status.stdout).toContain('stage:   completed  finished: download, refine, storeImage, storeConcept');
+    const view = JSON.parse((await refinery('--json', 'status', taskId)).stdout);
+    for (const applied of view.outcome.applied) expect(status.stdout).toContain(`  + ${applied}\n`);
+    for (const notApplied of view.outcome.notApplied) expect(status.stdout).toContain(`  - ${notApplied}\n`);
+
+    const list = await refinery('list', '--limit', '50');
+    const row = list.stdout.split('\n').find((line) => line.includes(taskId));
+    // The prompt, cut to its column with an ellipsis.
+    expect(row).toMatch(new RegExp(`completed +${taskId} {2}make it warmer and add a tiny hat to th…$`));
+  });
+
+  test('a prompt the refiner cannot act on: failed, with the failure type and message; exit code 1', async () => {
+    const failed = await refinery('refine', file, '-p', 'write a sonnet about the sea', '-l', 'A fox', '-t', 'Modern tech');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/: failed\nfailure: InstructionsNotUnderstoodError: \S.{20,}/);
+  });
+
+  test('status names the stage a running refinement is in; watch follows it to its end and its outcome', async () => {
+    // From here on, only a worker that holds each refine stage for a while (the last test of the file).
+    await Promise.all(stack.workers.map((w) => w.stop()));
+    await stack.startWorker({ hold: { activity: 'refineConceptImage', when: 'before', ms: 6_000 } });
+    const detached = await refinery('refine', file, '-p', 'make it warmer', '-l', 'A fox', '-t', 'Modern tech', '--detach');
+    const taskId = detached.stdout.trim();
+    await stack.waitUntilHeld('refineConceptImage', taskId);
+    const status = await refinery('status', taskId);
+    expect(status.stdout).toMatch(/: running\n/);
+    expect(status.stdout).toContain('stage:   refine  finished: download');
+    expect(status.stdout).not.toMatch(/outcome:/); // nothing to say before the refiner has finished
+    const watched = await refinery('watch', taskId);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/: completed\nconcept: .*\nimage: .*\noutcome: (applied|partly applied)\napplied:\n {2}\+ \S/);
+  });
+});

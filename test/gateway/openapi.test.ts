@@ -19,6 +19,8 @@ const ROUTES = [
   ['delete', '/v1/webhooks/{webhookId}'],
   ['get', '/v1/webhooks/{webhookId}/deliveries'],
   ['post', '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/replay'],
+  ['post', '/v1/me/erasure'],
+  ['get', '/v1/me/erasure'],
   ['get', '/images/{*}'],
   ['get', '/healthz'],
   ['get', '/readyz'],

@@ -58,7 +58,7 @@ describe.each(temporalServers())('gateway refinements on the $name', ({ kind, ad
     // The owner sees what was asked, the original as given (a URL here, so not re-signed) and the refiner's notes.
     expect(view.request).toEqual({ ...request(url), originalImageUrl: undefined, preserveAspects: [] });
     expect(view.original).toEqual({ url, uploaded: false });
-    expect(view.notes).toEqual([expect.stringMatching(/^applied: .*orange, red/)]);
+    expect(view.notes).toEqual([expect.stringMatching(/^applied: palette → autumn theme, orange \(#ffa500\) and red \(#ff0000\): /)]);
     const listed = (await (await gateway.fetch('/v1/refinements?limit=100', { token })).json()) as any;
     const item = listed.items.find((i: any) => i.taskId === taskId);
     expect(item).toMatchObject({ refinementPrompt: request(url).refinementPrompt, conceptId: view.conceptId });

@@ -28,6 +28,7 @@ export function injectFaults(adapters: Adapters, plan: FaultPlan): Adapters {
     conceptService: {
       name: conceptService.name,
       capabilities: () => conceptService.capabilities(),
+      prepare: async () => conceptService.prepare?.(),
       refine: async (request) => {
         failing('refine', () => new ProviderUnavailableError('concept service answered 503 (injected)'));
         return conceptService.refine(request);

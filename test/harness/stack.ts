@@ -74,6 +74,9 @@ export class TestStack {
       REFINERY_STAGE_POLICIES: JSON.stringify(stagePolicies),
       WORKER_SHUTDOWN_GRACE_MS: '2000',
       WORKER_STICKY_TIMEOUT_MS: '1000',
+      // Unversioned, as a worker before Worker Versioning: every stack's task queues would otherwise join
+      // one deployment version, which the server caps at 100 task queues. test/deploy/ runs versioned workers.
+      WORKER_VERSIONING: 'false',
       LOG_LEVEL: 'info',
       TEST_JOURNAL: path.join(dir, 'journal.jsonl'),
       ...(options.database === 'postgres'

@@ -27,6 +27,8 @@ export interface HoldPlan {
   activity: string;
   when: 'before' | 'after';
   ms?: number;
+  /** Waits out `ms` even when cancelled, like a refiner busy computing that never looks at the signal. */
+  ignoreCancel?: boolean;
 }
 
 export interface JournalEntry {
@@ -77,8 +79,11 @@ async function holdHere(ctx: Context, activity: string, taskId?: string): Promis
   const deadline = hold?.ms === undefined ? Infinity : Date.now() + hold.ms;
   while (Date.now() < deadline) {
     ctx.heartbeat();
-    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-    await ctx.sleep(Math.min(100, deadline - Date.now())).catch(() => undefined);
+    if (ctx.cancellationSignal.aborted && !hold?.ignoreCancel) throw ctx.cancellationSignal.reason;
+    const pause = Math.min(100, deadline - Date.now());
+    // A cancelled context's sleep returns at once: a hold that outlives its cancel sleeps on its own.
+    if (hold?.ignoreCancel) await new Promise((resolve) => setTimeout(resolve, pause));
+    else await ctx.sleep(pause).catch(() => undefined);
   }
 }
 

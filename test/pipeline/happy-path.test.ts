@@ -54,6 +54,8 @@ describe.each(cases)('refinement on the $name with $database and the $imageStore
       imageUrl: `http://images.test/refined-store/refined/user-123/${taskId}.png`,
       originalImageUrl,
       taskId,
+      // What the refiner did with the prompt; "more autumn-themed … orange and red" is something it does.
+      outcome: { status: expect.stringMatching(/^(applied|partly-applied)$/), applied: expect.arrayContaining([expect.any(String)]), notApplied: expect.any(Array) },
     });
 
     const row = await stack.concepts.findByTaskId(taskId);
@@ -74,6 +76,7 @@ describe.each(cases)('refinement on the $name with $database and the $imageStore
       parentConceptId: null,
       rootConceptId: result.conceptId,
       parentDeleted: false,
+      outcome: result.outcome,
     });
     expect(await stack.concepts.countByTaskId(taskId)).toBe(1);
 

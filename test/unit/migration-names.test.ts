@@ -12,7 +12,7 @@ const recorded = [
     store: 'concept store',
     table: CONCEPT_STORE_MIGRATIONS_TABLE,
     migrations: CONCEPT_STORE_MIGRATIONS,
-    expected: { table: 'refined_concepts_migrations', names: ['0001-create-refined-concepts', '0002-add-concept-lineage'] },
+    expected: { table: 'refined_concepts_migrations', names: ['0001-create-refined-concepts', '0002-add-concept-lineage', '0003-add-refinement-outcome'] },
   },
   {
     store: 'webhook store',
@@ -26,7 +26,7 @@ const recorded = [
     migrations: GATEWAY_MIGRATIONS,
     expected: {
       table: 'gateway_migrations',
-      names: ['0001-create-gateway-refinements', '0002-create-gateway-api-keys', '0003-add-gateway-refinement-requests', '0004-create-gateway-user-slots'],
+      names: ['0001-create-gateway-refinements', '0002-create-gateway-api-keys', '0003-add-gateway-refinement-requests', '0004-create-gateway-user-slots', '0005-create-erasures'],
     },
   },
 ];

@@ -20,6 +20,14 @@ export interface FieldError {
   detail: string;
 }
 
+/** What the configured refiner understands (GET /v1/limits `refiner`). */
+export interface RefinerCapabilities {
+  refiner: string;
+  understands: 'instructions' | 'open-prompt';
+  instructions: { kind: string; description: string; examples: string[] }[];
+  preservableAspects: string[];
+}
+
 export interface Limits {
   uploadMaxBytes: number;
   imageTypes: string[];
@@ -29,6 +37,8 @@ export interface Limits {
   descriptionLength: number;
   aspectLength: number;
   preserveAspects: number;
+  /** Absent from gateways older than published capabilities. */
+  refiner?: RefinerCapabilities;
 }
 
 /** An error answer of the API (RFC 9457), or a network failure with status 0. */

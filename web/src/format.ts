@@ -1,5 +1,5 @@
 /** Small display helpers shared by the pages. */
-import type { Stage } from './api';
+import type { RefinementView, Stage } from './api';
 
 export const STAGES: { stage: Stage; label: string }[] = [
   { stage: 'download', label: 'Download original' },
@@ -7,6 +7,13 @@ export const STAGES: { stage: Stage; label: string }[] = [
   { stage: 'storeImage', label: 'Store refined image' },
   { stage: 'storeConcept', label: 'Store concept' },
 ];
+
+/** Where a queue provider holds the work: "Queued at position 3 at fal", or being worked on. */
+export function queueText(queue: NonNullable<RefinementView['providerQueue']>): string {
+  if (queue.queuePosition === 0) return `Being worked on at ${queue.provider}`;
+  if (queue.queuePosition === null) return `Queued at ${queue.provider} (${queue.providerStatus})`;
+  return `Queued at position ${queue.queuePosition} at ${queue.provider}`;
+}
 
 export function seconds(ms: number): string {
   if (ms < 0) ms = 0;

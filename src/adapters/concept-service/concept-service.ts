@@ -1,5 +1,5 @@
 /** A provider that turns an original concept image and an instruction into a refined image. */
-import type { ProviderWaiting, RefinementRequest } from '../../workflows/types';
+import type { ProviderWaiting, RefinementOutcome, RefinementRequest } from '../../workflows/types';
 import type { ProviderCallListener } from './provider-call-report';
 
 /** The person's request, with the original it applies to and what the attempt provides. */
@@ -47,18 +47,8 @@ export interface ProviderCheckpoint {
   [field: string]: string | number | undefined;
 }
 
-/**
- * What became of the prompt's instructions. A refiner that parses the prompt (the local one) lists
- * each instruction it recognised as applied or not applied, with why; a remote model takes the whole
- * prompt and does not say what it did ('delegated').
- */
-export interface RefinementOutcome {
-  status: 'applied' | 'partly-applied' | 'delegated';
-  /** Human-readable instructions carried out, e.g. "background colour → dark blue". */
-  applied: string[];
-  /** Instructions or kept aspects not carried out, each with its reason. */
-  notApplied: string[];
-}
+/** What became of the prompt's instructions: defined beside the workflow's types, which carry it. */
+export type { RefinementOutcome } from '../../workflows/types';
 
 /** What a refiner understands, published to users (GET /v1/limits) as hints beside the prompt. */
 export interface RefinerCapabilities {
@@ -88,6 +78,11 @@ export interface ConceptService {
   refine(request: RefineRequest): Promise<RefineResult>;
   /** What this refiner understands; the same for every request. */
   capabilities(): RefinerCapabilities;
+  /**
+   * Work done once, before the first refinement: the worker awaits it at start, so that the first
+   * request does not pay for it inside its attempt (and its heartbeat timeout). Optional.
+   */
+  prepare?(): Promise<void>;
 }
 
 /** The outcome of a provider that takes the whole prompt and does not report what it did. */

@@ -28,6 +28,12 @@ export interface Background {
   rgb: Rgb;
   /** The border is mostly transparent: background is then what has no alpha. */
   transparent: boolean;
+  /**
+   * One byte per pixel, 1 where the pixel is background: of the background colour and connected to
+   * the image's edge. Without it, every pixel of the background colour counts (a white face inside a
+   * badge on a white canvas would then be background too).
+   */
+  mask?: Uint8Array;
 }
 
 export function distanceSquared(data: Buffer, i: number, rgb: Rgb): number {
@@ -39,7 +45,79 @@ export function distanceSquared(data: Buffer, i: number, rgb: Rgb): number {
 
 export function isBackground(data: Buffer, i: number, background: Background): boolean {
   if (data[i + 3] < 128) return true;
+  if (background.mask) return background.mask[i >> 2] === 1;
+  return hasBackgroundColour(data, i, background);
+}
+
+function hasBackgroundColour(data: Buffer, i: number, background: Background): boolean {
   return !background.transparent && distanceSquared(data, i, background.rgb) <= BACKGROUND_TOLERANCE ** 2;
+}
+
+/** Enclosed areas of the background colour smaller than this share of the image are background too: letter counters. */
+const HOLE_SHARE = 0.005;
+
+/**
+ * The background found on the image's edge, with its mask: the background-coloured pixels
+ * connected to the edge, and enclosed areas of that colour too small to be part of the subject
+ * (the inside of an "O"). A larger enclosed area (a white face inside a badge) is the subject's.
+ */
+export function connectedBackground(image: RgbaImage, background: Background = findBackground(image)): Background {
+  if (background.transparent) return { rgb: background.rgb, transparent: true };
+  const { width, height, data } = image;
+  const mask = new Uint8Array(width * height);
+  const colour = (p: number) => hasBackgroundColour(data, p * 4, background);
+  const edge: number[] = [];
+  for (let x = 0; x < width; x++) edge.push(x, (height - 1) * width + x);
+  for (let y = 0; y < height; y++) edge.push(y * width, y * width + width - 1);
+  floodFill(width, height, edge, (p) => mask[p] === 0 && colour(p), (p) => (mask[p] = 1));
+  const holeLimit = width * height * HOLE_SHARE;
+  for (let p = 0; p < mask.length; p++) {
+    if (mask[p] !== 0 || !colour(p)) continue;
+    const count = floodFill(width, height, [p], (q) => mask[q] === 0 && colour(q), (q) => (mask[q] = 3));
+    const value = count < holeLimit ? 1 : 2;
+    floodFill(width, height, [p], (q) => mask[q] === 3, (q) => (mask[q] = value));
+  }
+  for (let p = 0; p < mask.length; p++) if (mask[p] === 2) mask[p] = 0;
+  return { rgb: background.rgb, transparent: false, mask };
+}
+
+/** 4-connected scanline flood fill from `seeds` over pixels that are `open`; answers how many it filled. */
+export function floodFill(width: number, height: number, seeds: number[], open: (p: number) => boolean, fill: (p: number) => void): number {
+  let stack = Int32Array.from(seeds);
+  let top = seeds.length;
+  let filled = 0;
+  const push = (p: number) => {
+    if (top === stack.length) {
+      const grown = new Int32Array(stack.length * 2);
+      grown.set(stack);
+      stack = grown;
+    }
+    stack[top++] = p;
+  };
+  while (top > 0) {
+    const p = stack[--top];
+    if (!open(p)) continue;
+    const y = Math.floor(p / width);
+    const row = y * width;
+    let left = p;
+    while (left > row && open(left - 1)) left--;
+    let right = p;
+    while (right < row + width - 1 && open(right + 1)) right++;
+    for (let q = left; q <= right; q++) fill(q);
+    filled += right - left + 1;
+    // One seed per run of open pixels above and below the span.
+    for (const next of [y - 1, y + 1]) {
+      if (next < 0 || next >= height) continue;
+      let inRun = false;
+      for (let q = left; q <= right; q++) {
+        const n = q + (next - y) * width;
+        const isOpen = open(n);
+        if (isOpen && !inRun) push(n);
+        inRun = isOpen;
+      }
+    }
+  }
+  return filled;
 }
 
 /** The most common colour on the outermost rows and columns, averaged over its 4-bit bucket. */

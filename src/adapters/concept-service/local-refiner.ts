@@ -1,223 +1,159 @@
 /**
  * The built-in ConceptService: no remote model, just the prompt's recognised instructions applied
- * to the original with sharp. Good enough to make "warmer, more contrast, autumn colours" visibly
- * true, honest about everything else through the result's notes.
+ * to the original with sharp and a few passes over the decoded pixels (docs/local-refiner.md). It
+ * does what the prompt says or says plainly what it did not do: every instruction is reported as
+ * applied or not applied, and a prompt of which nothing could be applied fails with
+ * InstructionsNotUnderstoodError listing what it can do.
  *
- * Memory: every tone or colour step reads one file and writes the next in the request's workDir,
- * and libvips streams each of those pipelines a strip of rows at a time, so for them a 20 MB image
- * is never held whole. Structural edits (background, frame, scale, rotate, colour swap) need the
- * whole picture, so they all run on one decoded RGBA buffer, read once after the streamed steps
- * (plus one more buffer of the same size while scaling or rotating).
+ * Cancelling: libvips cannot stop inside a pipeline, and a large image's pipelines take seconds.
+ * So an image above `inProcessMaxPixels` is worked on in a child process that is killed on abort;
+ * a smaller one is worked on here, checking the signal between steps that each take a fraction of
+ * a second. Both run the same code (refinement-job.ts) and write the same bytes.
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type Matrix3x3, type OutputInfo, type Sharp } from 'sharp';
-import { describeError, NotAnImageError, PixelLimitExceededError } from '../../errors';
+import sharp from 'sharp';
+import { NotAnImageError, PixelLimitExceededError } from '../../errors';
 import type { ConceptService, RefinerCapabilities, RefineRequest, RefineResult } from './concept-service';
-import { parseRefinementInstructions, type ParsedInstructions } from './refinement-instructions';
-import { describeOperation, STRUCTURAL_KINDS, type RefinementOperation, type Rgb } from './refinement-operations';
-import { applyStructuralEdits, type StructuralOperation } from './structural-edits';
+import type { ChildMessage } from './local-refiner-process';
+import { parseRefinementInstructions } from './refinement-instructions';
+import { runRefinementJob, type JobResult, type RefinementJob } from './refinement-job';
+import { buildOutcome, nothingApplied } from './refinement-outcome';
+import { INSTRUCTION_KINDS, KEPT_ASPECTS } from './refinement-vocabulary';
+
+export { colouriseMatrix } from './refinement-job';
 
 export interface LocalRefinerOptions {
   /** Decoded width x height cap (decompression bombs); defaults to the download stage's default. */
   maxPixels?: number;
+  /** Images with more pixels than this are refined in a child process that a cancel kills. */
+  inProcessMaxPixels?: number;
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
+/** About 2000 × 2000: each step on such an image takes well under the second a cancel may wait. */
+export const DEFAULT_IN_PROCESS_MAX_PIXELS = 4_000_000;
 
-/**
- * Between steps: 8-bit sRGB (RGB or RGBA) pixels in an uncompressed PNG, so every step is its own
- * sharp pipeline and runs in our order (one pipeline applies its operations in sharp's fixed order).
- * Level 0 without filtering costs little more than raw pixels to write and read, and is lossless.
- */
-interface StepImage {
-  file: string;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-}
-const STEP_PNG = { compressionLevel: 0, adaptiveFiltering: false } as const;
+/** The child's entry beside this file; from TypeScript sources (tests, tsx) it needs tsx to load. */
+const CHILD_ENTRY = path.join(__dirname, `local-refiner-process${path.extname(__filename)}`);
+const CHILD_EXEC_ARGV = path.extname(__filename) === '.ts' ? ['--import', 'tsx'] : [];
 
-/** sharp's messages when writing a file failed (a full disk), as against reading a broken image. */
-const OUTPUT_FAILURE = /: write error|unable to open for write|wbuffer_write/;
-
-/** Rec. 709 luma weights: the luminance that the colour-replacing matrices keep. */
-const LUMA: Rgb = [0.2126, 0.7152, 0.0722];
-/** A light sepia so highlights stay cream rather than turning orange. */
-const SEPIA_TONE: Rgb = [162, 138, 101];
-const NEUTRAL: Rgb = [1, 1, 1];
+/** Errors a child reports that must keep their type: the refine stage treats them as permanent. */
+const TYPED_ERRORS: Record<string, new (message: string) => Error> = { NotAnImageError, PixelLimitExceededError };
 
 export class LocalRefiner implements ConceptService {
   readonly name = 'local';
   private readonly maxPixels: number;
+  private readonly inProcessMaxPixels: number;
 
   constructor(options: LocalRefinerOptions = {}) {
     const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
     this.maxPixels = maxPixels;
+    this.inProcessMaxPixels = options.inProcessMaxPixels ?? DEFAULT_IN_PROCESS_MAX_PIXELS;
   }
 
   capabilities(): RefinerCapabilities {
-    return { refiner: this.name, understands: 'instructions', instructions: [], preservableAspects: [] };
+    return {
+      refiner: this.name,
+      understands: 'instructions',
+      instructions: INSTRUCTION_KINDS.map(({ kind, description, examples }) => ({ kind, description, examples: [...examples] })),
+      preservableAspects: KEPT_ASPECTS.map((a) => a.aspect),
+    };
+  }
+
+  /**
+   * Reads every example of the instruction table once. V8 compiles a regular expression on its first
+   * use, and the prompt reader's expressions hold the whole colour vocabulary: compiled on a first
+   * request they block the event loop for seconds (about 2 s on a loaded 2-core machine), longer than
+   * a short heartbeat timeout. Compiled here, at worker start, a first request costs what any other does.
+   */
+  async prepare(): Promise<void> {
+    for (const { examples } of INSTRUCTION_KINDS) for (const example of examples) parseRefinementInstructions(example, []);
+    for (const { aspect } of KEPT_ASPECTS) parseRefinementInstructions(INSTRUCTION_KINDS[0]!.examples[0]!, [aspect]);
   }
 
   async refine(request: RefineRequest): Promise<RefineResult> {
     const { signal, heartbeat, workDir } = request;
     signal.throwIfAborted();
-    const instructions = parseRefinementInstructions(request.refinementPrompt, request.preserveAspects);
-    const stepFile = (n: number) => path.join(workDir, `local-refiner-step-${n}.png`);
+    const parsed = parseRefinementInstructions(request.refinementPrompt, request.preserveAspects);
+    if (parsed.operations.length === 0) throw nothingApplied(buildOutcome(parsed, { results: [] }).outcome.notApplied, this.capabilities());
 
-    let image = await this.decode(request.image.path, stepFile(0));
-    const streamed = instructions.operations.filter((op) => !STRUCTURAL_KINDS.has(op.kind));
-    const structural = instructions.operations.filter((op): op is StructuralOperation => STRUCTURAL_KINDS.has(op.kind));
-    for (const [i, operation] of streamed.entries()) {
-      heartbeat();
-      signal.throwIfAborted();
-      const next = await this.apply(image, operation, stepFile(i + 1));
-      await fs.rm(image.file);
-      image = next;
-    }
-    let notApplied = new Map<RefinementOperation, string>();
-    if (structural.length > 0) {
-      heartbeat();
-      signal.throwIfAborted();
-      const edited = await this.applyStructural(image, structural, stepFile(streamed.length + 1));
-      await fs.rm(image.file);
-      image = edited.image;
-      notApplied = edited.notApplied;
-    }
-    heartbeat();
-    signal.throwIfAborted();
-    const result = path.join(workDir, 'local-refiner-result.png');
-    await this.pipeline(image).png().toFile(result);
-    await fs.rm(image.file);
+    const protects = new Set(parsed.kept.flatMap((k) => k.aspects.map((a) => a.protects)));
+    const job: RefinementJob = {
+      input: request.image.path,
+      workDir,
+      operations: parsed.operations,
+      keep: { background: protects.has('background'), text: protects.has('text') },
+      maxPixels: this.maxPixels,
+    };
+    const work = (await this.pixelsOf(job.input)) > this.inProcessMaxPixels ? this.runInChild(job, request) : this.runHere(job, request);
+    const done = await work;
     // A cancelled attempt must not hand back a result the workflow has stopped waiting for.
     signal.throwIfAborted();
-    const notes = notesFor(instructions, notApplied);
-    return { kind: 'file', path: result, contentType: 'image/png', notes, outcome: { status: 'applied', applied: notes, notApplied: [] } };
+    heartbeat();
+    const { outcome, notes, appliedEdits } = buildOutcome(parsed, done);
+    if (appliedEdits === 0) {
+      await fs.rm(done.path, { force: true });
+      throw nothingApplied(outcome.notApplied, this.capabilities());
+    }
+    return { kind: 'file', path: done.path, contentType: 'image/png', notes, outcome };
   }
 
-  /** Orientation baked in, colour converted to sRGB, always RGB or RGBA so every step sees one layout. */
-  private async decode(input: string, output: string): Promise<StepImage> {
-    let info: OutputInfo;
+  /** From the header only; an unreadable header is left for the decode to report. */
+  private async pixelsOf(file: string): Promise<number> {
     try {
-      info = await sharp(input, { limitInputPixels: this.maxPixels })
-        .autoOrient()
-        .toColourspace('srgb')
-        .png(STEP_PNG)
-        .toFile(output);
-    } catch (err) {
-      const reason = describeError(err);
-      if (OUTPUT_FAILURE.test(reason)) throw err;
-      if (/pixel limit/i.test(reason)) {
-        throw new PixelLimitExceededError(`image has more than ${this.maxPixels} pixels`, { cause: err });
-      }
-      throw new NotAnImageError(`cannot decode the original image: ${reason}`, { cause: err });
+      const { width = 0, height = 0 } = await sharp(file, { limitInputPixels: false }).metadata();
+      return width * height;
+    } catch {
+      return 0;
     }
-    const { width, height, channels } = info;
-    if (channels !== 3 && channels !== 4) throw new NotAnImageError(`unsupported channel count ${channels}`);
-    return { file: output, width, height, channels };
   }
 
-  private pipeline(image: StepImage): Sharp {
-    return sharp(image.file, { limitInputPixels: this.maxPixels });
+  private runHere(job: RefinementJob, { signal, heartbeat }: RefineRequest): Promise<JobResult> {
+    return runRefinementJob(job, () => {
+      heartbeat();
+      signal.throwIfAborted();
+    });
   }
 
-  private async applyStructural(
-    image: StepImage,
-    operations: StructuralOperation[],
-    output: string,
-  ): Promise<{ image: StepImage; notApplied: Map<RefinementOperation, string> }> {
-    const { data, info } = await this.pipeline(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    const edited = applyStructuralEdits({ data, width: info.width, height: info.height }, operations);
-    // An opaque original stays RGB unless an edit made part of it transparent.
-    const channels = image.channels === 4 || operations.some((op) => op.kind === 'transparent') ? 4 : 3;
-    let out = sharp(edited.image.data, { raw: { width: info.width, height: info.height, channels: 4 } });
-    if (channels === 3) out = out.removeAlpha();
-    await out.png(STEP_PNG).toFile(output);
-    return { image: { file: output, width: info.width, height: info.height, channels }, notApplied: edited.notApplied };
-  }
-
-  private async apply(image: StepImage, operation: RefinementOperation, output: string): Promise<StepImage> {
-    const info = await withOperation(this.pipeline(image), operation).png(STEP_PNG).toFile(output);
-    // Every step keeps the layout; anything else is a bug here, not bad input.
-    if (info.width !== image.width || info.height !== image.height || info.channels !== image.channels) {
-      throw new Error(`${operation.kind} changed the image layout`);
-    }
-    return { ...image, file: output };
-  }
-}
-
-function withOperation(pipeline: Sharp, op: RefinementOperation): Sharp {
-  switch (op.kind) {
-    case 'swap':
-    case 'background':
-    case 'scale':
-    case 'rotate':
-    case 'transparent':
-    case 'border':
-      throw new Error(`${op.kind} is a structural edit, not a streamed step`);
-    case 'mirror':
-      return op.axis === 'horizontal' ? pipeline.flop() : pipeline.flip();
-    case 'monochrome':
-      return pipeline.recomb(colouriseMatrix(NEUTRAL, 1));
-    case 'sepia':
-      return pipeline.recomb(colouriseMatrix(SEPIA_TONE, op.strength));
-    case 'palette':
-      return pipeline.recomb(colouriseMatrix(op.target, op.strength));
-    case 'temperature':
-      // Red up, blue down (or the reverse): the usual white-balance nudge.
-      return pipeline.recomb([
-        [1 + op.shift, 0, 0],
-        [0, 1, 0],
-        [0, 0, 1 - op.shift],
-      ]);
-    case 'saturation':
-      return pipeline.modulate({ saturation: op.factor });
-    case 'brightness':
-      return pipeline.modulate({ brightness: op.factor });
-    case 'contrast':
-      // Stretch around mid-grey so midtones stay put and the ends move apart.
-      return pipeline.linear(op.factor, 128 * (1 - op.factor));
-    case 'invert':
-      return pipeline.negate({ alpha: false });
-    case 'blur':
-      return pipeline.blur(op.sigma);
-    case 'sharpen':
-      return pipeline.sharpen({ sigma: op.sigma });
+  private runInChild(job: RefinementJob, { signal, heartbeat }: RefineRequest): Promise<JobResult> {
+    return new Promise<JobResult>((resolve, reject) => {
+      const child = fork(CHILD_ENTRY, [], { execArgv: CHILD_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      let settled = false;
+      const settle = (finish: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        finish();
+      };
+      const onAbort = () => {
+        const stopped = () => settle(() => reject(signal.reason));
+        if (child.exitCode !== null || child.signalCode !== null) return stopped();
+        child.once('exit', stopped);
+        child.kill('SIGKILL');
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      child.on('message', (message: ChildMessage) => {
+        if (message.type === 'step') heartbeat();
+        else if (message.type === 'done') settle(() => resolve(message.result));
+        else settle(() => reject(rebuildError(message.error)));
+      });
+      child.on('error', (err) => settle(() => reject(err)));
+      child.on('close', (code, killedBy) => {
+        if (signal.aborted) return onAbort();
+        settle(() => reject(new Error(`the local refiner's worker process ended (${killedBy ?? `exit code ${code}`}) without a result`)));
+      });
+      child.send(job);
+    });
   }
 }
 
-/**
- * A 3x3 matrix that moves each pixel's chroma toward `target` while keeping its luminance:
- * M = (1 - s)·I + s·(d ⊗ LUMA), with d = target / luma(target). Because LUMA·d = 1 the luminance
- * of every output pixel equals its input's, so a palette shift recolours rather than washing the
- * image toward a flat colour. With a neutral target and s = 1 every row is LUMA: exact greyscale.
- */
-export function colouriseMatrix(target: Rgb, strength: number): Matrix3x3 {
-  const targetLuma = dot(LUMA, target);
-  // Pure black has no chroma to aim at: treat it as neutral.
-  const direction = targetLuma > 0 ? target.map((c) => c / targetLuma) : [...NEUTRAL];
-  const row = (i: number): [number, number, number] => {
-    const cell = (j: number) => (i === j ? 1 - strength : 0) + strength * direction[i] * LUMA[j];
-    return [cell(0), cell(1), cell(2)];
-  };
-  return [row(0), row(1), row(2)];
-}
-
-function dot(a: Rgb, b: Rgb): number {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-function notesFor({ operations, withheld, unrecognised }: ParsedInstructions, notApplied: Map<RefinementOperation, string>): string[] {
-  const notes = operations.map((op) => {
-    const reason = notApplied.get(op);
-    return reason === undefined ? `applied: ${describeOperation(op)}` : `not applied, ${reason}: ${describeOperation(op)}`;
-  });
-  for (const { operation, aspect } of withheld) {
-    notes.push(`not applied, preserving "${aspect}": ${describeOperation(operation)}`);
-  }
-  if (unrecognised.length > 0) notes.push(`not understood: ${unrecognised.map((f) => `"${f}"`).join(', ')}`);
-  if (operations.length === 0) notes.push('no adjustment applied: the image is the original re-encoded as PNG');
-  return notes;
+function rebuildError({ name, message, stack }: { name: string; message: string; stack?: string }): Error {
+  const Type = TYPED_ERRORS[name];
+  const error = Type ? new Type(message) : new Error(message);
+  if (stack) error.stack = stack;
+  return error;
 }

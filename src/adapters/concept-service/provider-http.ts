@@ -41,13 +41,21 @@ export interface ProviderCall {
   /** Provider name for messages, e.g. "openai". */
   provider: string;
   url: URL;
+  /** POST unless said otherwise: queue providers GET a request's status and cancel it with PUT or POST. */
+  method?: 'POST' | 'GET' | 'PUT';
   headers: Record<string, string>;
-  body: string | FormData;
+  /** None for a GET. */
+  body?: string | FormData;
   /** Values that must never be repeated in an error or a log line (API keys). */
   secrets: string[];
   signal: RefineRequest['signal'];
   /** Told how the call went once it ends (RefineRequest.onProviderCall). */
   onCallEnded?: ProviderCallListener;
+  /**
+   * The delay a 429/503 error body asks for, for providers that say it there rather than (or as well
+   * as) in Retry-After (Gemini's RetryInfo). The header wins when both are present.
+   */
+  retryAfterInBody?: (body: Buffer) => number | undefined;
 }
 
 export interface ProviderAnswer {
@@ -61,12 +69,17 @@ export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 /** Error bodies are only read for their message; more than this is not a message. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
+/** POSTs `call.body` (see callProvider). */
+export function postToProvider(settings: ProviderHttpSettings, call: ProviderCall): Promise<ProviderAnswer> {
+  return callProvider(settings, { ...call, method: 'POST' });
+}
+
 /**
- * POSTs `call.body` and returns a 2xx answer; everything else becomes a typed error. An abort from
+ * Sends one request and returns a 2xx answer; everything else becomes a typed error. An abort from
  * the caller's signal closes the connection and is rethrown as its own reason, unwrapped, so the
  * activity sees a cancellation and not a provider failure.
  */
-export async function postToProvider(settings: ProviderHttpSettings, call: ProviderCall): Promise<ProviderAnswer> {
+export async function callProvider(settings: ProviderHttpSettings, call: ProviderCall): Promise<ProviderAnswer> {
   call.signal.throwIfAborted();
   const startedAt = performance.now();
   let status: number | undefined;
@@ -81,7 +94,7 @@ export async function postToProvider(settings: ProviderHttpSettings, call: Provi
   });
   try {
     const response = await request(call.url, {
-      method: 'POST',
+      method: call.method ?? 'POST',
       dispatcher: agent,
       signal,
       headers: { 'user-agent': 'Refinery', ...call.headers },
@@ -129,7 +142,7 @@ function statusError(call: ProviderCall, response: Dispatcher.ResponseData, body
   if (isTransientStatus(status)) {
     const error = new ProviderUnavailableError(message);
     if (status === 429 || status === 503) {
-      const asked = parseRetryAfter(firstHeader(response.headers['retry-after']), Date.now());
+      const asked = parseRetryAfter(firstHeader(response.headers['retry-after']), Date.now()) ?? call.retryAfterInBody?.(body);
       if (asked !== undefined) error.retryAfterMs = Math.min(asked, MAX_RETRY_AFTER_MS);
     }
     return error;
@@ -139,16 +152,18 @@ function statusError(call: ProviderCall, response: Dispatcher.ResponseData, body
 }
 
 /**
- * The provider's own explanation: OpenAI sends `{ error: { message } }`, JigsawStack `{ message }`
- * (sometimes `{ error: "..." }`). Anything else is summarised, not echoed: it may be an HTML page.
+ * The provider's own explanation: OpenAI and Gemini send `{ error: { message } }`, JigsawStack
+ * `{ message }` (sometimes `{ error: "..." }`), fal and Replicate `{ detail: "..." }`. Anything else is
+ * summarised, not echoed: it may be an HTML page.
  */
 export function providerMessage(body: Buffer): string | undefined {
   const text = body.toString('utf8').trim();
   if (text === '') return undefined;
   try {
-    const json = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const json = JSON.parse(text) as { error?: unknown; message?: unknown; detail?: unknown };
     const error = json.error as { message?: unknown } | string | undefined;
-    const candidate = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : json.message;
+    const candidate =
+      typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : typeof json.message === 'string' ? json.message : json.detail;
     if (typeof candidate === 'string' && candidate.trim() !== '') return clip(candidate.trim());
   } catch {
     // not JSON
@@ -204,8 +219,11 @@ export function hostedImageUrl(provider: string, value: unknown): string {
 }
 
 const REDACTED = '[redacted]';
-/** Shapes of credentials that a provider may echo even when it is not our key (another tenant's, a rotated one). */
-const CREDENTIAL_PATTERNS = [/\bsk-[A-Za-z0-9_-]{6,}/g, /\bBearer\s+[^\s,;"']+/gi, /\bx-api-key["']?\s*[:=]\s*["']?[^\s,;"']+/gi];
+/**
+ * Shapes of credentials that a provider may echo even when it is not our key (another tenant's, a
+ * rotated one): OpenAI keys, Google API keys, fal's `Key <id>:<secret>`, bearer tokens, x-api-key.
+ */
+const CREDENTIAL_PATTERNS = [/\bsk-[A-Za-z0-9_-]{6,}/g, /\bAIza[A-Za-z0-9_-]{20,}/g, /\bKey\s+[0-9a-f-]{20,}:[0-9a-f]{20,}/g, /\bBearer\s+[^\s,;"']+/gi, /\bx-api-key["']?\s*[:=]\s*["']?[^\s,;"']+/gi];
 
 /**
  * Removes API keys from text that may echo request data (a provider's error message, a network

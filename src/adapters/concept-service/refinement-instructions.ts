@@ -5,25 +5,25 @@
  *
  * Deterministic: the same prompt and preserved aspects always give the same operations.
  */
+import { CHROMATIC_COLOUR_PHRASE, COLOUR_PHRASE, colourFromPhrase } from './colour-names';
+import { APPLY_ORDER, type NamedColour, type RefinementOperation, round } from './refinement-operations';
 import {
-  APPLY_ORDER,
-  COLOURS,
-  type ColourName,
-  type OperationKind,
-  type RefinementOperation,
-  type Rgb,
-  round,
-} from './refinement-operations';
-import {
+  CONTENT_VERBS,
   FILLER,
   INTENSITY,
+  KEPT_ASPECTS,
   MODIFIER_REACH,
   NEGATORS,
-  PRESERVATIONS,
+  PALETTE_CONTEXT,
+  PART_WORDS,
   RULES,
   SLIGHT,
   STRONG,
+  THEMES,
+  TINT_STRENGTH,
+  TINT_WORDS,
   type Axis,
+  type KeptAspect,
   type Rule,
   type Signal,
   escapeRegExp,
@@ -36,6 +36,12 @@ export interface WithheldOperation {
   aspect: string;
 }
 
+/** A kept aspect as the request gave it, and what the local refiner makes of it (undefined: not understood). */
+export interface ResolvedAspect {
+  given: string;
+  aspects: KeptAspect[];
+}
+
 export interface ParsedInstructions {
   /** In the order they must be applied (see APPLY_ORDER). */
   operations: RefinementOperation[];
@@ -43,6 +49,16 @@ export interface ParsedInstructions {
   unrecognised: string[];
   /** Operations the prompt asked for but a preserved aspect forbids. */
   withheld: WithheldOperation[];
+  /** Each kept aspect of the request, resolved against KEPT_ASPECTS (empty: not understood). */
+  kept: ResolvedAspect[];
+  /** Words in a recognised fragment naming a part of the logo ("fox" in "make the fox bigger"): edits apply to the whole. */
+  parts: string[];
+}
+
+interface PaletteWish {
+  colours: NamedColour[];
+  themes: string[];
+  intensity: number;
 }
 
 interface Match {
@@ -60,25 +76,114 @@ export function parseRefinementInstructions(prompt: string, preserveAspects: rea
   const signals: WeightedSignal[] = [];
   const edits: RefinementOperation[] = [];
   const unrecognised: string[] = [];
+  const parts = new Set<string>();
+  const palette: PaletteWish = { colours: [], themes: [], intensity: 0 };
   for (const fragment of splitIntoFragments(normalise(prompt))) {
     const structural = structuralEditsIn(fragment);
+    // "Add a red hat": a colour after a verb that asks for new content describes that content;
+    // "make the fox orange" asks to recolour a part, which the local refiner cannot pick out.
+    if (structural.operations.length === 0 && (asksForNewContent(fragment) || PART_RECOLOUR.test(fragment))) {
+      unrecognised.push(fragment);
+      continue;
+    }
     edits.push(...structural.operations);
     // What a structural edit leaves ("make the fox" of "make the fox bigger") is its object, not a
     // separate wish, so only a tone or colour phrase in it still counts.
-    const found = signalsIn(structural.rest);
-    if (found.length > 0) signals.push(...found);
-    else if (structural.operations.length === 0 && !isFiller(fragment)) unrecognised.push(fragment);
+    const colours = paletteIn(structural.rest);
+    const found = signalsIn(colours.rest);
+    if (colours.wish) {
+      palette.colours.push(...colours.wish.colours.filter((c) => !palette.colours.some((p) => p.name === c.name)));
+      palette.themes.push(...colours.wish.themes.filter((t) => !palette.themes.includes(t)));
+      palette.intensity = Math.max(palette.intensity, colours.wish.intensity);
+    }
+    signals.push(...found);
+    if (found.length === 0 && !colours.wish && structural.operations.length === 0) {
+      if (!isFiller(fragment)) unrecognised.push(fragment);
+    } else {
+      for (const word of colours.rest.split(' ')) if (PART_WORDS.has(word)) parts.add(word);
+    }
   }
 
   const operations: RefinementOperation[] = [];
   const withheld: WithheldOperation[] = [];
-  const settled = [...settle(signals), ...settleEdits(edits)].sort((a, b) => APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind));
+  const kept = preserveAspects.map(resolveAspect);
+  const wished = palette.colours.length > 0 || palette.themes.length > 0 ? [paletteOperation(palette)] : [];
+  const settled = [...settle(signals), ...wished, ...settleEdits(edits)].sort((a, b) => APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind));
   for (const operation of settled) {
-    const aspect = preserveAspects.find((a) => forbiddenBy(a).has(operation.kind));
-    if (aspect === undefined) operations.push(operation);
-    else withheld.push({ operation, aspect });
+    const by = kept.find((k) => k.aspects.some((a) => a.forbids.includes(operation.kind)));
+    if (by === undefined) operations.push(operation);
+    else withheld.push({ operation, aspect: by.given });
   }
-  return { operations, unrecognised, withheld };
+  return { operations, unrecognised, withheld, kept, parts: [...parts] };
+}
+
+const PART = [...PART_WORDS].map(escapeRegExp).join('|');
+/** "Make the fox orange", "change the text colour to red": a colour for one part of the logo. */
+const PART_RECOLOUR = new RegExp(
+  `\\b(?:make|turn|change|colour|paint|recolour|set)(?: all)?(?: the| its)? (?:[a-z]+ )?(?:${PART})s?(?: colour| colours)?(?: (?:to|into|be|in|as))? (?:a |an )?(?:${COLOUR_PHRASE})\\b`,
+);
+
+const CONTENT_VERB = new RegExp(`^(?:please )?(?:${CONTENT_VERBS.map(escapeRegExp).join('|')})\\b`);
+
+/** A fragment asking for something new, whose other words are not all ours ("add a hat", not "add more contrast"). */
+function asksForNewContent(fragment: string): boolean {
+  if (!CONTENT_VERB.test(fragment)) return false;
+  const rest = paletteIn(fragment).rest;
+  const leftover = COMPILED_RULES.reduce((text, { pattern }) => text.replace(pattern, ' '), rest);
+  return !isFiller(leftover.replace(/\s+/g, ' ').trim());
+}
+
+const CHROMATIC = new RegExp(`\\b(${CHROMATIC_COLOUR_PHRASE})\\b`, 'g');
+const ANY_COLOUR = new RegExp(`\\b(${COLOUR_PHRASE})\\b`, 'g');
+const IN_PALETTE_CONTEXT = new RegExp(`\\b(?:${PALETTE_CONTEXT.map(escapeRegExp).join('|')})\\b`);
+const TINT = new RegExp(`\\b(?:${TINT_WORDS.map(escapeRegExp).join('|')})\\b`);
+const THEME_PATTERNS = THEMES.map((theme) => ({
+  theme,
+  pattern: new RegExp(`\\b(?:${theme.words.map(escapeRegExp).sort((a, b) => b.length - a.length).join('|')})\\b`),
+}));
+
+/** Colour and theme words in a fragment ("autumn themed with orange"), and the fragment without them. */
+function paletteIn(fragment: string): { wish?: PaletteWish; rest: string } {
+  const colours: NamedColour[] = [];
+  const themes: string[] = [];
+  let rest = fragment;
+  let negated = false;
+  const lead = (index: number) => rest.slice(0, index).split(' ').filter(Boolean).slice(-MODIFIER_REACH);
+  // In "a blue and white colour scheme" white is a palette colour; elsewhere it is a tone word.
+  const pattern = IN_PALETTE_CONTEXT.test(fragment) ? ANY_COLOUR : CHROMATIC;
+  for (const m of [...fragment.matchAll(pattern)]) {
+    const colour = colourFromPhrase(m[1]);
+    if (!colour) continue;
+    if (lead(rest.indexOf(m[0])).some((w) => NEGATORS.has(w))) negated = true;
+    else colours.push(colour);
+    rest = rest.replace(m[0], ' ');
+  }
+  for (const { theme, pattern } of THEME_PATTERNS) {
+    const m = pattern.exec(rest);
+    if (!m) continue;
+    themes.push(theme.name);
+    rest = rest.replace(m[0], ' ');
+  }
+  rest = rest.replace(/\s+/g, ' ').trim();
+  // "No red" has no sensible reading: leave the fragment unrecognised.
+  if (negated || (colours.length === 0 && themes.length === 0)) return { rest: negated ? fragment : rest };
+  const words = fragment.split(' ');
+  const intensity = TINT.test(fragment) ? TINT_STRENGTH : words.some((w) => SLIGHT.has(w)) ? INTENSITY.slight : 1;
+  return { wish: { colours, themes, intensity }, rest };
+}
+
+function paletteOperation({ colours, themes, intensity }: PaletteWish): RefinementOperation {
+  return { kind: 'palette', colours, ...(themes.length > 0 ? { theme: themes.join(' and ') } : {}), strength: intensity };
+}
+
+/** Which kept aspects a phrase names: each part ("shape and colours") by its first matching aspect. */
+function resolveAspect(given: string): ResolvedAspect {
+  const aspects: KeptAspect[] = [];
+  for (const part of given.toLowerCase().split(/,|;|&|\band\b|\bplus\b/)) {
+    const aspect = KEPT_ASPECTS.find((a) => a.pattern.test(part));
+    if (aspect && !aspects.includes(aspect)) aspects.push(aspect);
+  }
+  return { given, aspects };
 }
 
 function normalise(prompt: string): string {
@@ -86,6 +191,14 @@ function normalise(prompt: string): string {
     prompt
       .toLowerCase()
       .replace(/[’‘`]/g, "'")
+      // Hex colours, percentages and degree signs survive the punctuation that splitting removes.
+      .replace(/#([0-9a-f]{6}|[0-9a-f]{3})\b/g, ' hex$1 ')
+      .replace(/(\d)\s*%/g, '$1 percent')
+      .replace(/°/g, ' degrees')
+      .replace(/\bcolou?r(ed|s)?\b/g, (w) => w.replace('color', 'colour'))
+      .replace(/\bgray/g, 'grey')
+      // "Winter blues", "in reds and oranges": plural colour names as the colour.
+      .replace(/\b(red|blue|green|orange|yellow|purple|pink|brown|teal|gold)s\b/g, '$1')
       .replace(/'/g, '')
       .replace(/[-_]+/g, ' ')
       // Protect the one colour phrase that contains a fragment separator.
@@ -147,8 +260,6 @@ function negate(signals: Signal[]): Signal[] {
 
 /** How much one unit of intent moves each axis. */
 const AXIS_STEP: Record<Axis, number> = { brightness: 0.25, saturation: 0.4, contrast: 0.3, temperature: 0.12, sharpness: 1 };
-const PALETTE_STRENGTH = 0.45;
-const MAX_PALETTE_STRENGTH = 0.85;
 const BLUR_SIGMA_PER_UNIT = 1.5;
 
 /** Merges all signals into at most one operation per kind, in APPLY_ORDER. */
@@ -163,13 +274,6 @@ function settle(signals: WeightedSignal[]): RefinementOperation[] {
   if (of('monochrome').length > 0) ops.push({ kind: 'monochrome' });
   const sepia = Math.max(0, ...of('sepia').map((s) => s.signal.strength * s.intensity));
   if (sepia > 0) ops.push({ kind: 'sepia', strength: round(Math.min(1, sepia)) });
-
-  const colourSignals = of('colour');
-  if (colourSignals.length > 0) {
-    const names = [...new Set(colourSignals.map((s) => s.signal.colour))];
-    const strength = Math.min(MAX_PALETTE_STRENGTH, PALETTE_STRENGTH * Math.max(...colourSignals.map((s) => s.intensity)));
-    ops.push({ kind: 'palette', colours: names, target: meanColour(names), strength: round(strength) });
-  }
 
   // Same-direction mentions do not stack ("brighter, lighter" is one wish); opposite ones cancel.
   const net = (axis: Axis) => {
@@ -195,18 +299,5 @@ function settle(signals: WeightedSignal[]): RefinementOperation[] {
   if (sharpness > 0) ops.push({ kind: 'sharpen', sigma: round(Math.max(0.5, sharpness)) });
 
   return ops.sort((a, b) => APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind));
-}
-
-function meanColour(names: ColourName[]): Rgb {
-  const sum = names.reduce<[number, number, number]>(
-    (acc, name) => [acc[0] + COLOURS[name][0], acc[1] + COLOURS[name][1], acc[2] + COLOURS[name][2]],
-    [0, 0, 0],
-  );
-  return [Math.round(sum[0] / names.length), Math.round(sum[1] / names.length), Math.round(sum[2] / names.length)];
-}
-
-function forbiddenBy(aspect: string): Set<OperationKind> {
-  const text = aspect.toLowerCase();
-  return new Set(PRESERVATIONS.filter((p) => p.pattern.test(text)).flatMap((p) => p.forbids));
 }
 

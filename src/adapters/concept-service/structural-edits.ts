@@ -4,96 +4,237 @@
  * such an image is made of. Pure functions on one buffer (plus one more for a scale or rotation),
  * so the result depends only on the pixels and the operations.
  */
+import { backgroundMatte, faintAgainst, makeBackgroundTransparent, recolourBackground, shaded } from './background-edits';
 import {
   CLUSTER_MERGE,
   CLUSTER_REACH,
-  EDGE_RESIDUAL,
   clamp,
   colourClusters,
+  connectedBackground,
   distanceSquared,
-  findBackground,
   foregroundBox,
-  isBackground,
   rgbDistance,
   type Background,
   type RgbaImage,
 } from './flat-logo-analysis';
-import type { RefinementOperation, Rgb } from './refinement-operations';
+import { canvasCentre, fitScale, mirror, transform } from './geometry-edits';
+import { rgbToHex } from './colour-names';
+import { applyPalette, rgbToHsl } from './palette-mapping';
+import { describeOperation, type RefinementOperation, type Rgb } from './refinement-operations';
+import { findTextRegion, type Box } from './text-regions';
 
 
 export type StructuralOperation = Extract<
   RefinementOperation,
-  { kind: 'swap' | 'background' | 'scale' | 'rotate' | 'transparent' | 'border' }
+  { kind: 'palette' | 'swap' | 'background' | 'mirror' | 'padding' | 'scale' | 'rotate' | 'transparent' | 'border' }
 >;
 
 /** A named colour further than this from every cluster is not in the image. */
 const SWAP_MAX_DISTANCE = 160;
+/** A subject that cannot grow by at least this much already fills the canvas. */
+const MIN_GROWTH = 1.02;
 
+/** What became of one edit: carried out (with what it measured, when that says more than the request), or why not. */
+export interface EditResult {
+  detail?: string;
+  notApplied?: string;
+}
+
+/** Regions whose pixels must come out as they were in `original` (the decoded input, before any tone step). */
+export interface Protection {
+  background: boolean;
+  text: boolean;
+  /** The input before the tone steps; without it the image itself is the reference. */
+  original?: RgbaImage;
+}
+
+export interface StructuralEditsResult {
+  image: RgbaImage;
+  /** One per operation, in the same order. */
+  results: EditResult[];
+  /** When text was to be kept: where it was found (undefined: not found). */
+  textRegion?: Box;
+}
 
 /**
- * Applies the edits in the given order and answers, for each one that could not be carried out,
- * why (a colour to swap that the image does not have).
+ * Applies the edits in the given order (APPLY_ORDER) and answers, for each, what was done or why
+ * it could not be. Kept regions are restored from the original after the colour edits and before
+ * the background and geometry edits, which move or repaint them as a whole.
  */
-export function applyStructuralEdits(image: RgbaImage, operations: readonly StructuralOperation[]): {
-  image: RgbaImage;
-  notApplied: Map<StructuralOperation, string>;
-} {
-  const notApplied = new Map<StructuralOperation, string>();
-  let background = findBackground(image);
+export function applyStructuralEdits(
+  image: RgbaImage,
+  operations: readonly StructuralOperation[],
+  protection: Protection = { background: false, text: false },
+): StructuralEditsResult {
+  const results: EditResult[] = operations.map(() => ({}));
+  const reference = protection.original ?? snapshot(image, protection);
+  const originalBackground = reference ? connectedBackground(reference) : undefined;
+  const textRegion = protection.text && reference && originalBackground ? findTextRegion(reference, originalBackground) : undefined;
+  let background = connectedBackground(image);
   let current = image;
+  let restored = false;
+  const restore = () => {
+    if (restored || !reference || !originalBackground) return;
+    restored = true;
+    restoreKept(current, reference, originalBackground, background, protection.background, textRegion);
+    if (protection.background) background = originalBackground;
+  };
   for (const [index, op] of operations.entries()) {
+    if (op.kind !== 'palette' && op.kind !== 'swap') restore();
+    const result = results[index];
     switch (op.kind) {
+      case 'palette':
+        Object.assign(result, applyPalette(current, background, op));
+        break;
       case 'swap': {
-        const moved = swapColour(current, background, op.from.rgb, op.to.rgb);
-        if (moved === undefined) notApplied.set(op, `no colour near ${op.from.name} in the image`);
+        const moved = swapColour(current, background, op.from.rgb, op.to.rgb, protection.background);
+        if (typeof moved === 'string') result.notApplied = moved;
         else background = moved;
         break;
       }
       case 'background': {
         const rgb = 'tone' in op ? shaded(background.rgb, op.tone) : op.colour.rgb;
+        if (background.transparent) {
+          result.notApplied = 'the background is transparent: there is no background colour to change';
+          break;
+        }
         recolourBackground(current, background, rgb);
-        background = { rgb, transparent: false };
+        const described = 'tone' in op ? `background colour → ${op.tone} (${rgbToHex(background.rgb)} → ${rgbToHex(rgb)})` : undefined;
+        const faint = faintAgainst(current, background.rgb, rgb);
+        if (described || faint) result.detail = `${described ?? describeOperation(op)}${faint}`;
+        background = { ...background, rgb, transparent: false };
         break;
       }
       case 'transparent':
+        if (background.transparent) {
+          result.notApplied = 'the background is already transparent';
+          break;
+        }
         makeBackgroundTransparent(current, background);
         background = { ...background, transparent: true };
         break;
+      case 'mirror':
+        mirror(current, op.axis);
+        background = connectedBackground(current, background);
+        break;
+      case 'padding': {
+        const shorter = Math.min(current.width, current.height);
+        const fraction = 'px' in op.size ? op.size.px / shorter : op.size.fraction;
+        const factor = 1 / (1 + 2 * fraction);
+        current = transform(current, background, canvasCentre(current), factor, 0);
+        background = connectedBackground(current, background);
+        result.detail = `padding → ${Math.round(fraction * 100)}% of the canvas on every side (the logo scaled ×${factor.toFixed(2)} on the same canvas)`;
+        break;
+      }
       case 'scale': {
         const box = foregroundBox(current, background);
-        const centre = box ? { x: (box.left + box.right + 1) / 2, y: (box.top + box.bottom + 1) / 2 } : canvasCentre(current);
+        if (!box) {
+          result.notApplied = 'the image has no foreground to scale';
+          break;
+        }
+        const fitted = fitScale(box, current, op.factor);
+        if (op.factor > 1 && fitted.factor < MIN_GROWTH) {
+          result.notApplied = 'the subject already fills the canvas';
+          break;
+        }
         // A rotation right after is folded into the same pass: one resampling, one extra buffer.
         const next = operations[index + 1];
-        current = transform(current, background, centre, op.factor, next?.kind === 'rotate' ? next.degrees : 0);
+        current = transform(current, background, fitted.centre, fitted.factor, next?.kind === 'rotate' ? next.degrees : 0, fitted.shift);
+        background = connectedBackground(current, background);
+        if (fitted.factor !== op.factor) {
+          result.detail = `subject bigger (×${fitted.factor.toFixed(2)}, as large as fits on the canvas; ×${op.factor.toFixed(2)} was asked)`;
+        }
         break;
       }
       case 'rotate':
-        if (operations[index - 1]?.kind !== 'scale') current = transform(current, background, canvasCentre(current), 1, op.degrees);
+        if (operations[index - 1]?.kind !== 'scale' || results[index - 1].notApplied) {
+          current = transform(current, background, canvasCentre(current), 1, op.degrees);
+          background = connectedBackground(current, background);
+        }
         break;
       case 'border':
         paintBorder(current, op, background);
         break;
     }
   }
-  return { image: current, notApplied };
+  restore();
+  return { image: current, results, ...(protection.text ? { textRegion } : {}) };
 }
 
-/** Darker keeps the hue and loses a third of the light; lighter goes 40% of the way to white. */
-function shaded(rgb: Rgb, tone: 'darker' | 'lighter'): Rgb {
-  return rgb.map((c) => Math.round(tone === 'darker' ? c * 0.65 : c + (255 - c) * 0.4)) as unknown as Rgb;
+/** Without a separate original, the image before the colour edits is the reference: copied only when something is kept. */
+function snapshot(image: RgbaImage, protection: Protection): RgbaImage | undefined {
+  if (!protection.background && !protection.text) return undefined;
+  return { ...image, data: Buffer.from(image.data) };
 }
 
+/**
+ * Puts kept pixels back: the original background where it was background (an anti-aliased edge
+ * gets back its background share), and the lettering's pixels inside the text region.
+ */
+function restoreKept(image: RgbaImage, original: RgbaImage, originalBackground: Background, background: Background, keepBackground: boolean, text: Box | undefined): void {
+  const { data, width } = image;
+  const source = original.data;
+  const { share } = backgroundMatte(original, originalBackground);
+  for (let i = 0, p = 0; i < data.length; i += 4, p++) {
+    const t = share(i);
+    const x = p % width;
+    const y = (p - x) / width;
+    if (text && t < 1 && x >= text.left && x <= text.right && y >= text.top && y <= text.bottom) {
+      data[i] = source[i];
+      data[i + 1] = source[i + 1];
+      data[i + 2] = source[i + 2];
+      data[i + 3] = source[i + 3];
+      continue;
+    }
+    if (!keepBackground || t === 0) continue;
+    if (t === 1) {
+      data[i] = source[i];
+      data[i + 1] = source[i + 1];
+      data[i + 2] = source[i + 2];
+      data[i + 3] = source[i + 3];
+    } else if (!background.transparent && !originalBackground.transparent) {
+      // The edit moved this pixel's background share along with its foreground share: undo the former.
+      for (let c = 0; c < 3; c++) data[i + c] = clamp(data[i + c] + t * (originalBackground.rgb[c] - background.rgb[c]));
+    }
+  }
+}
+
+/** Hue within which a chromatic name ("blue") finds its cluster, whatever the cluster's shade. */
+const SWAP_HUE_REACH = 40;
+
+/**
+ * The cluster a colour name points at. A chromatic name goes by hue first (so "blue" finds a sky
+ * blue rather than a navy-black text that is nearer in RGB), then lightness; a neutral one, or a
+ * name whose hue the image lacks, by RGB distance.
+ */
+function clusterNamed<C extends { rgb: Rgb }>(clusters: C[], from: Rgb): C | undefined {
+  const [h, s, l] = rgbToHsl(from);
+  if (s >= 0.25) {
+    const hueOf = (c: C) => rgbToHsl(c.rgb);
+    const degrees = (a: number, b: number) => Math.min(Math.abs(a - b), 1 - Math.abs(a - b)) * 360;
+    const coloured = clusters
+      .map((c) => ({ c, hsl: hueOf(c) }))
+      .filter(({ hsl }) => hsl[1] >= 0.3 && hsl[2] > 0.08 && hsl[2] < 0.95 && degrees(hsl[0], h) <= SWAP_HUE_REACH);
+    if (coloured.length > 0) {
+      const score = ({ hsl }: { hsl: number[] }) => degrees(hsl[0], h) + 60 * Math.abs(hsl[2] - l);
+      return coloured.reduce((best, next) => (score(next) < score(best) ? next : best)).c;
+    }
+  }
+  const nearest = clusters.length === 0 ? undefined : clusters.reduce((best, c) => (rgbDistance(c.rgb, from) < rgbDistance(best.rgb, from) ? c : best));
+  return nearest && rgbDistance(nearest.rgb, from) <= SWAP_MAX_DISTANCE ? nearest : undefined;
+}
 
 /**
  * Moves the cluster nearest `from` so its centre lands on `to`, each pixel by the same offset so
  * shading inside the cluster survives. Answers the background after the move (it may have been
- * the swapped cluster), or undefined when no cluster is near enough to `from`.
+ * the swapped cluster), or why nothing was swapped.
  */
-function swapColour(image: RgbaImage, background: Background, from: Rgb, to: Rgb): Background | undefined {
+function swapColour(image: RgbaImage, background: Background, from: Rgb, to: Rgb, keepBackground: boolean): Background | string {
   const clusters = colourClusters(image);
-  if (clusters.length === 0) return undefined;
-  const target = clusters.reduce((best, c) => (rgbDistance(c.rgb, from) < rgbDistance(best.rgb, from) ? c : best));
-  if (rgbDistance(target.rgb, from) > SWAP_MAX_DISTANCE) return undefined;
+  const target = clusterNamed(clusters, from);
+  if (!target) return `no colour near ${rgbToHex(from)} in the image`;
+  const isBackgroundColour = !background.transparent && rgbDistance(background.rgb, target.rgb) < CLUSTER_MERGE;
+  if (isBackgroundColour && keepBackground) return 'that colour is the background, which is kept';
   const others = clusters.filter((c) => c !== target);
   const shift = [to[0] - target.rgb[0], to[1] - target.rgb[1], to[2] - target.rgb[2]];
   const { data } = image;
@@ -105,143 +246,7 @@ function swapColour(image: RgbaImage, background: Background, from: Rgb, to: Rgb
     data[i + 1] = clamp(data[i + 1] + shift[1]);
     data[i + 2] = clamp(data[i + 2] + shift[2]);
   }
-  if (!background.transparent && rgbDistance(background.rgb, target.rgb) < CLUSTER_MERGE) return { rgb: to, transparent: false };
-  return background;
-}
-
-/** A pixel this close to a foreground cluster is that colour, not an edge. */
-const FLAT_REACH = 20;
-
-/**
- * How much of each pixel is background, 0..1, and the foreground colour it is blended with:
- * anti-aliased edges are mixes of the background and one foreground colour, so a pixel lying on
- * the line between the two is that share of background. Repainting only the pure background would
- * leave a halo of the old colour round every shape.
- */
-function backgroundMatte(image: RgbaImage, background: Background) {
-  const foreground = colourClusters(image)
-    .map((c) => c.rgb)
-    .filter((c) => rgbDistance(c, background.rgb) >= CLUSTER_MERGE);
-  const { data } = image;
-  const blendedWith: [number, number, number] = [0, 0, 0];
-  const share = (i: number): number => {
-    if (isBackground(data, i, background)) return 1;
-    if (background.transparent || foreground.some((f) => distanceSquared(data, i, f) < FLAT_REACH ** 2)) return 0;
-    let best = 0;
-    let bestResidual = EDGE_RESIDUAL;
-    for (const f of foreground) {
-      const axis = [background.rgb[0] - f[0], background.rgb[1] - f[1], background.rgb[2] - f[2]];
-      const length2 = axis[0] ** 2 + axis[1] ** 2 + axis[2] ** 2;
-      const t = ((data[i] - f[0]) * axis[0] + (data[i + 1] - f[1]) * axis[1] + (data[i + 2] - f[2]) * axis[2]) / length2;
-      if (t <= 0 || t >= 1) continue;
-      const residual = Math.hypot(data[i] - f[0] - t * axis[0], data[i + 1] - f[1] - t * axis[1], data[i + 2] - f[2] - t * axis[2]);
-      if (residual < bestResidual) {
-        bestResidual = residual;
-        best = t;
-        blendedWith[0] = f[0];
-        blendedWith[1] = f[1];
-        blendedWith[2] = f[2];
-      }
-    }
-    return best;
-  };
-  return { share, blendedWith };
-}
-
-function recolourBackground(image: RgbaImage, background: Background, rgb: Rgb): void {
-  const { data } = image;
-  const { share } = backgroundMatte(image, background);
-  const shift = [rgb[0] - background.rgb[0], rgb[1] - background.rgb[1], rgb[2] - background.rgb[2]];
-  for (let i = 0; i < data.length; i += 4) {
-    const t = share(i);
-    if (t === 0) continue;
-    if (t === 1) {
-      data[i] = rgb[0];
-      data[i + 1] = rgb[1];
-      data[i + 2] = rgb[2];
-      data[i + 3] = 255;
-    } else {
-      // Keep the foreground's part of the blend, swap the background's part.
-      data[i] = clamp(data[i] + t * shift[0]);
-      data[i + 1] = clamp(data[i + 1] + t * shift[1]);
-      data[i + 2] = clamp(data[i + 2] + t * shift[2]);
-    }
-  }
-}
-
-function makeBackgroundTransparent(image: RgbaImage, background: Background): void {
-  const { data } = image;
-  const { share, blendedWith } = backgroundMatte(image, background);
-  for (let i = 0; i < data.length; i += 4) {
-    const t = share(i);
-    if (t === 0) continue;
-    if (t === 1) {
-      data[i + 3] = 0;
-    } else {
-      // An edge pixel becomes its foreground colour, as opaque as its foreground share.
-      data[i] = blendedWith[0];
-      data[i + 1] = blendedWith[1];
-      data[i + 2] = blendedWith[2];
-      data[i + 3] = clamp(data[i + 3] * (1 - t));
-    }
-  }
-}
-
-function canvasCentre({ width, height }: RgbaImage) {
-  return { x: width / 2, y: height / 2 };
-}
-
-/**
- * Scales by `factor` about `centre`, then rotates by `degrees` clockwise about the canvas centre,
- * on the same canvas. Each output pixel samples the input bilinearly at its inverse position;
- * samples off the input are background.
- */
-function transform(image: RgbaImage, background: Background, centre: { x: number; y: number }, factor: number, degrees: number): RgbaImage {
-  const { data, width, height } = image;
-  const out = Buffer.alloc(data.length);
-  const fill = [background.rgb[0], background.rgb[1], background.rgb[2], background.transparent ? 0 : 255];
-  const pivot = canvasCentre(image);
-  const radians = (degrees * Math.PI) / 180;
-  // Snap right angles so a quarter turn moves pixels exactly, with no interpolation blur.
-  const snap = (v: number) => (Math.abs(v - Math.round(v)) < 1e-12 ? Math.round(v) : v);
-  const cos = snap(Math.cos(radians));
-  const sin = snap(Math.sin(radians));
-  const sample = (x: number, y: number, c: number) =>
-    x < 0 || y < 0 || x >= width || y >= height ? fill[c] : data[(y * width + x) * 4 + c];
-  // Each output row walks the input along a straight line, so the source position is stepped, not recomputed.
-  const stepX = { x: cos / factor, y: -sin / factor };
-  for (let oy = 0; oy < height; oy++) {
-    // Pixel centres: undo the rotation about the pivot, then the scale about the subject's centre.
-    const rx = 0.5 - pivot.x;
-    const ry = oy + 0.5 - pivot.y;
-    let sx = (cos * rx + sin * ry + pivot.x - centre.x) / factor + centre.x - 0.5;
-    let sy = (-sin * rx + cos * ry + pivot.y - centre.y) / factor + centre.y - 0.5;
-    let o = oy * width * 4;
-    for (let ox = 0; ox < width; ox++, sx += stepX.x, sy += stepX.y, o += 4) {
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const w00 = (1 - fx) * (1 - fy);
-      const w10 = fx * (1 - fy);
-      const w01 = (1 - fx) * fy;
-      const w11 = fx * fy;
-      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
-        const i00 = (y0 * width + x0) * 4;
-        const i01 = i00 + width * 4;
-        for (let c = 0; c < 4; c++) {
-          out[o + c] = clamp(data[i00 + c] * w00 + data[i00 + 4 + c] * w10 + data[i01 + c] * w01 + data[i01 + 4 + c] * w11);
-        }
-      } else {
-        for (let c = 0; c < 4; c++) {
-          out[o + c] = clamp(
-            sample(x0, y0, c) * w00 + sample(x0 + 1, y0, c) * w10 + sample(x0, y0 + 1, c) * w01 + sample(x0 + 1, y0 + 1, c) * w11,
-          );
-        }
-      }
-    }
-  }
-  return { data: out, width, height };
+  return isBackgroundColour ? { ...background, rgb: to, transparent: false } : background;
 }
 
 function paintBorder({ data, width, height }: RgbaImage, op: Extract<StructuralOperation, { kind: 'border' }>, background: Background): void {

@@ -4,18 +4,19 @@
  * fragment of the prompt. What a pattern consumes is taken out of the fragment, so the rest can
  * still be read for tone words ("a darker, navy background").
  */
-import { NAMED_COLOURS, round, type NamedColour, type RefinementOperation, type Rgb } from './refinement-operations';
+import { COLOUR_PHRASE as ANY_COLOUR, colourFromPhrase } from './colour-names';
+import { round, type NamedColour, type RefinementOperation } from './refinement-operations';
 import {
   ANTICLOCKWISE,
   BACKGROUND_WORDS,
   BIGGER,
   BORDER_WIDTHS,
   BORDER_WORDS,
-  COLOUR_WORDS,
+  PADDING_DEFAULTS,
+  PADDING_PHRASES,
   ROTATE_DEFAULTS,
   ROTATE_WORDS,
   SCALE_STEP,
-  SHADES,
   SMALLER,
   SWAP_VERBS,
   TRANSPARENT_PHRASES,
@@ -28,13 +29,15 @@ import {
 
 const alternation = (phrases: readonly string[]) =>
   [...phrases].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
-const SHADE = alternation(Object.keys(SHADES));
-const COLOUR = alternation(Object.keys(COLOUR_WORDS));
-/** A colour phrase, optionally shaded: "teal", "dark blue". */
-const CP = `(?:(?:${SHADE}) )?(?:${COLOUR})`;
+/** A colour phrase: "teal", "dark blue", "dark slate grey", "hex1e90ff". */
+const CP = ANY_COLOUR;
 const BG = alternation(BACKGROUND_WORDS);
 
 const TRANSPARENT = new RegExp(`\\b(?:${alternation(TRANSPARENT_PHRASES)})\\b`);
+/** "Remove the white background": a colour named on the way to the background word is the one removed. */
+const REMOVE_BACKGROUND = new RegExp(
+  `\\b(?:remove|delete|drop|lose|get rid of|erase|strip|without|no|knock out|cut out)(?: the| a| any| that)?(?: ${CP})? (?:${BG})\\b`,
+);
 const BACKGROUND = [
   new RegExp(`\\b(?:${BG})(?: (?:colou?r|to|into|be|is|a|an|in|should|with|of|it|solid|plain))* (${CP})\\b`),
   new RegExp(`\\b(${CP})(?: (?:colou?red|solid|plain))? (?:${BG})\\b`),
@@ -64,18 +67,18 @@ const COUNTER = new RegExp(`\\b(?:${alternation(ANTICLOCKWISE)})\\b`);
 const CLOCKWISE = /\b(?:clockwise|cw|right)\b/;
 const BIG = new RegExp(`\\b(?:${alternation(BIGGER)})\\b`);
 const SMALL = new RegExp(`\\b(?:${alternation(SMALLER)})\\b`);
-const DOUBLE = /\b(?:twice as (?:big|large)|double (?:the |its )?size|2x (?:bigger|larger))\b/;
-const HALVE = /\b(?:half (?:the |its )?size|half as (?:big|large)|halve (?:the |its )?size)\b/;
+const DOUBLE = /\b(?:twice (?:as (?:big|large)|the size)|double (?:the |its )?size|double it|2 ?x (?:bigger|larger|the size|as big)?|200 ?%)\b/;
+const HALVE = /\b(?:half (?:the |its )?size|half as (?:big|large)|halve (?:the |its )?size|halve it|50 ?% (?:smaller|of the size))\b/;
+const TIMES = /\b(\d(?:\.\d+)?) ?(?:x|times) (?:bigger|larger|as big|as large|the size)\b/;
+const PERCENT_SIZE = /\b(\d{1,3}) ?(?:%|percent|per cent) (bigger|larger|smaller)\b/;
+const PADDING = new RegExp(`\\b(?:${alternation(PADDING_PHRASES)})\\b`);
+const AMOUNT = /\b(\d{1,3}(?:\.\d+)?) ?(%|percent|per cent|px|pixels?)/;
 
 function namedColour(phrase: string): NamedColour {
-  const words = phrase.split(' ');
-  const base = COLOUR_WORDS[words[words.length - 1]];
-  const rgb = NAMED_COLOURS[base];
-  const shade = words.length > 1 ? SHADES[words[0]] : undefined;
-  if (shade === undefined) return { name: base, rgb };
-  const end = shade.toward === 'black' ? 0 : 255;
-  const mixed = rgb.map((c) => Math.round(c + (end - c) * shade.amount)) as unknown as Rgb;
-  return { name: `${words[0]} ${base}`, rgb: mixed };
+  const colour = colourFromPhrase(phrase);
+  // The patterns only capture what COLOUR_PHRASE matches, and colourFromPhrase reads all of it.
+  if (!colour) throw new Error(`not a colour phrase: ${phrase}`);
+  return colour;
 }
 
 const words = (fragment: string) => fragment.split(' ');
@@ -90,7 +93,7 @@ export function structuralEditsIn(fragment: string): { operations: RefinementOpe
     rest = `${rest.slice(0, m.index)} ${rest.slice(m.index + m[0].length)}`.replace(/\s+/g, ' ').trim();
   };
 
-  const transparent = TRANSPARENT.exec(rest);
+  const transparent = REMOVE_BACKGROUND.exec(rest) ?? TRANSPARENT.exec(rest);
   if (transparent) {
     operations.push({ kind: 'transparent' });
     take(transparent);
@@ -131,6 +134,11 @@ export function structuralEditsIn(fragment: string): { operations: RefinementOpe
       take(m);
       break;
     }
+  }
+  const padding = paddingIn(rest);
+  if (padding) {
+    operations.push(padding.operation);
+    rest = padding.rest;
   }
   const rotation = rotationIn(rest);
   if (rotation) {
@@ -175,9 +183,36 @@ function rotationIn(fragment: string): { degrees: number; rest: string } | undef
   return { degrees: round(degrees), rest: rest.replace(/\s+/g, ' ').trim() };
 }
 
+function paddingIn(fragment: string): { operation: RefinementOperation; rest: string } | undefined {
+  const m = PADDING.exec(fragment);
+  if (!m) return undefined;
+  const before = words(fragment.slice(0, m.index)).slice(-MODIFIER_REACH);
+  // "Less padding" and "no margin" ask for the opposite: the scale grammar reads them.
+  if (before.some((w) => NEGATORS.has(w))) return undefined;
+  let rest = `${fragment.slice(0, m.index)} ${fragment.slice(m.index + m[0].length)}`;
+  const amount = AMOUNT.exec(rest);
+  let size: { fraction: number } | { px: number };
+  if (amount) {
+    rest = rest.replace(amount[0], ' ');
+    const value = Number(amount[1]);
+    size = /^(?:px|pixel)/.test(amount[2]) ? { px: Math.max(1, Math.round(value)) } : { fraction: round(Math.min(45, value) / 100) };
+  } else {
+    size = { fraction: PADDING_DEFAULTS[intensityOf(fragment)] };
+  }
+  return { operation: { kind: 'padding', size }, rest: rest.replace(/\b(?:around|round|the|subject|it)\b/g, ' ').replace(/\s+/g, ' ').trim() };
+}
+
 function scaleIn(fragment: string): { factor: number; rest: string } | undefined {
   for (const [pattern, factor] of [[DOUBLE, 2], [HALVE, 0.5]] as const) {
     if (pattern.test(fragment)) return { factor, rest: fragment.replace(pattern, ' ').trim() };
+  }
+  const times = TIMES.exec(fragment);
+  if (times && Number(times[1]) > 0) return { factor: round(Number(times[1])), rest: fragment.replace(times[0], ' ').trim() };
+  const percent = PERCENT_SIZE.exec(fragment);
+  if (percent) {
+    const change = Number(percent[1]) / 100;
+    const factor = percent[2] === 'smaller' ? Math.max(0.05, 1 - change) : 1 + change;
+    return { factor: round(factor), rest: fragment.replace(percent[0], ' ').trim() };
   }
   const big = BIG.exec(fragment);
   const small = SMALL.exec(fragment);
@@ -186,7 +221,12 @@ function scaleIn(fragment: string): { factor: number; rest: string } | undefined
   const step = SCALE_STEP[intensityOf(fragment)];
   const negated = words(fragment.slice(0, match.index)).slice(-MODIFIER_REACH).some((w) => NEGATORS.has(w));
   const grow = (big !== null) !== negated;
-  return { factor: round(grow ? step : 1 / step), rest: fragment.replace(match[0], ' ').replace(/\s+/g, ' ').trim() };
+  // "Scale it up by 50%", "shrink it by 20 percent".
+  const by = /\bby (\d{1,3}) ?percent\b/.exec(fragment);
+  const change = by ? Number(by[1]) / 100 : undefined;
+  const factor = change === undefined ? (grow ? step : 1 / step) : grow ? 1 + change : Math.max(0.05, 1 - change);
+  const rest = fragment.replace(match[0], ' ').replace(by?.[0] ?? '\u0000', ' ');
+  return { factor: round(factor), rest: rest.replace(/\s+/g, ' ').trim() };
 }
 
 /** One edit per kind, the last mention winning; colour swaps all stay, one per source colour. */

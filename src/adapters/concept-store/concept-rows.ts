@@ -1,5 +1,6 @@
 /** How a refined concept is kept in a row: the row's shape on both databases, and the mapping both ways. */
 import { ConceptValidationError } from '../../errors';
+import type { RefinementOutcome } from '../../workflows/types';
 import type { RefinedConcept, RefinedConceptInput } from './concept-store';
 
 export interface RefinedConceptRow {
@@ -22,6 +23,8 @@ export interface RefinedConceptRow {
   root_concept_id: string | null;
   /** PostgreSQL boolean, SQLite 0/1. */
   parent_deleted: boolean | number;
+  /** JSON text of the refinement's outcome; null before outcomes were kept. */
+  outcome: string | null;
 }
 
 /** Concept ids are UUIDs; anything else names no row. */
@@ -43,6 +46,7 @@ export function toRow(id: string, concept: RefinedConceptInput): Omit<RefinedCon
     is_anonymous: concept.isAnonymous,
     refinement_prompt: concept.refinementPrompt,
     original_image_url: concept.originalImageUrl,
+    outcome: concept.outcome ? JSON.stringify(concept.outcome) : null,
   };
 }
 
@@ -63,7 +67,19 @@ export function fromRow(row: RefinedConceptRow): RefinedConcept {
     parentConceptId: row.parent_concept_id,
     rootConceptId: row.root_concept_id ?? row.id,
     parentDeleted: Boolean(row.parent_deleted),
+    outcome: outcomeOf(row.outcome),
   };
+}
+
+/** A row's outcome; an unreadable one reads as none rather than failing every read of the concept. */
+function outcomeOf(text: string | null | undefined): RefinementOutcome | null {
+  if (!text) return null;
+  try {
+    const parsed = JSON.parse(text) as RefinementOutcome;
+    return parsed && Array.isArray(parsed.applied) && Array.isArray(parsed.notApplied) ? parsed : null;
+  } catch {
+    return null;
+  }
 }
 
 function toDate(value: Date | string | number): Date {
@@ -99,6 +115,7 @@ function assertValidConcept(concept: RefinedConceptInput): void {
   if (typeof concept.taskId === 'string' && concept.taskId.trim() === '') problems.push('taskId is empty');
   if (typeof concept.userId === 'string' && concept.userId.trim() === '') problems.push('userId is empty');
   if (typeof concept.isAnonymous !== 'boolean') problems.push('isAnonymous must be a boolean');
+  if (concept.outcome) problems.push(...outcomeProblems(concept.outcome));
   if (!Array.isArray(concept.colorPalettes)) problems.push('colorPalettes must be an array');
   else {
     try {
@@ -108,4 +125,17 @@ function assertValidConcept(concept: RefinedConceptInput): void {
     }
   }
   if (problems.length > 0) throw new ConceptValidationError(`invalid refined concept: ${problems.join('; ')}`);
+}
+
+const OUTCOME_STATUSES: readonly string[] = ['applied', 'partly-applied', 'delegated'] satisfies RefinementOutcome['status'][];
+
+function outcomeProblems(outcome: RefinementOutcome): string[] {
+  const problems: string[] = [];
+  if (!OUTCOME_STATUSES.includes(outcome.status)) problems.push(`outcome.status must be one of ${OUTCOME_STATUSES.join(', ')}`);
+  for (const list of ['applied', 'notApplied'] as const) {
+    const items: unknown = outcome[list];
+    // Kept as JSON text, where a NUL is escaped: only the shape matters.
+    if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) problems.push(`outcome.${list} must be a list of strings`);
+  }
+  return problems;
 }

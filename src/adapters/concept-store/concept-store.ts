@@ -1,4 +1,6 @@
 /** The seed's "Refined Concept Data Structure", as the pipeline hands it to the store. */
+import type { RefinementOutcome } from '../../workflows/types';
+
 export interface RefinedConceptInput {
   taskId: string;
   userId: string;
@@ -13,9 +15,11 @@ export interface RefinedConceptInput {
   originalImageUrl: string;
   /** Set when this refinement started from a stored concept (`POST /v1/concepts/{id}/refinements`). */
   parentConceptId?: string;
+  /** What the refiner applied and what it did not; null for concepts stored before outcomes were kept. */
+  outcome?: RefinementOutcome | null;
 }
 
-export interface RefinedConcept extends Omit<RefinedConceptInput, 'parentConceptId'> {
+export interface RefinedConcept extends Omit<RefinedConceptInput, 'parentConceptId' | 'outcome'> {
   id: string;
   createdAt: Date;
   parentConceptId: string | null;
@@ -23,6 +27,7 @@ export interface RefinedConcept extends Omit<RefinedConceptInput, 'parentConcept
   rootConceptId: string;
   /** The parent was deleted after this concept was made (parentConceptId still names it). */
   parentDeleted: boolean;
+  outcome: RefinementOutcome | null;
 }
 
 export interface ConceptPage {
@@ -68,5 +73,20 @@ export interface ConceptStore {
 
 /** The seed: the stored theme description is the original one combined with the refinement prompt. */
 export function combineThemeDescription(themeDescription: string, refinementPrompt: string): string {
-  return `${themeDescription.trim()} (refined: ${refinementPrompt.trim()})`;
+  return `${themeDescription.trim()}${refinedSuffix(refinementPrompt)}`;
+}
+
+/**
+ * The theme as the person wrote it, out of the stored (combined) one: what the API shows and what
+ * refining the concept again starts from, so the theme does not grow by a "(refined: …)" each time.
+ * A theme stored otherwise is returned as it is.
+ */
+export function themeAsWritten(concept: Pick<RefinedConcept, 'themeDescription' | 'refinementPrompt'>): string {
+  const suffix = refinedSuffix(concept.refinementPrompt);
+  const stored = concept.themeDescription;
+  return stored.endsWith(suffix) && stored.length > suffix.length ? stored.slice(0, -suffix.length) : stored;
+}
+
+function refinedSuffix(refinementPrompt: string): string {
+  return ` (refined: ${refinementPrompt.trim()})`;
 }

@@ -20,7 +20,12 @@ export function stagingPrefix(taskId: string): string {
 export function publishedKey(userId: string, taskId: string, contentType: string): string {
   const extension = fileExtensionOf(contentType);
   if (!extension) throw new Error(`no file extension for ${contentType}`);
-  return `refined/${userId}/${taskId}.${extension}`;
+  return `${publishedPrefix(userId)}/${taskId}.${extension}`;
+}
+
+/** Every published image of one user lives under this prefix (what erasing the user removes). */
+export function publishedPrefix(userId: string): string {
+  return `refined/${userId}`;
 }
 
 /** Every key a task's published image may have, whatever its format. */

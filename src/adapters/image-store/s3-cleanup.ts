@@ -30,11 +30,28 @@ export async function deleteObjects({ client, bucket }: S3Bucket, objectKeys: st
   }
 }
 
-/** Aborts the unfinished multipart uploads of exactly these objects and of their sidecars. */
+/**
+ * Aborts the unfinished multipart uploads of exactly these objects and of their sidecars. One listing
+ * per folder, under the keys' longest common prefix there, rather than one per key: a refinement's
+ * published keys (one per image type) share `<task id>.`, and each listing is a request to the store.
+ */
 export async function abortUploads(target: S3Bucket, objectKeys: string[]): Promise<void> {
-  for (const objectKey of objectKeys) {
-    await abortUploadsUnder(target, objectKey, (k) => k === objectKey || k === objectKey + META_SUFFIX);
+  const wanted = new Set(objectKeys.flatMap((k) => [k, k + META_SUFFIX]));
+  for (const prefix of listingPrefixes(objectKeys)) {
+    await abortUploadsUnder(target, prefix, (k) => wanted.has(k));
   }
+}
+
+/** For each folder of `objectKeys`, the longest prefix its keys there share (never shorter than the folder). */
+function listingPrefixes(objectKeys: string[]): string[] {
+  const byFolder = new Map<string, string>();
+  for (const key of objectKeys) {
+    const folder = key.slice(0, key.lastIndexOf('/') + 1);
+    let prefix = byFolder.get(folder) ?? key;
+    while (!key.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    byFolder.set(folder, prefix);
+  }
+  return [...byFolder.values()];
 }
 
 export async function abortUploadsUnder({ client, bucket }: S3Bucket, prefix: string, matches: (objectKey: string) => boolean): Promise<void> {

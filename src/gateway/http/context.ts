@@ -9,6 +9,7 @@ import type { GatewayProcessConfig } from '../../config';
 import type { RefinementClient } from '../../client/refinements';
 import { Admission } from '../admission';
 import { ProgressFeed } from '../progress-feed';
+import { capabilitiesOf } from '../refiner-capabilities';
 import { UrlSigner } from '../signed-urls';
 import { OwnershipStore } from '../stores/ownership';
 import { StatusCache } from '../stores/status-cache';
@@ -64,7 +65,7 @@ export function createContext(services: GatewayServices): GatewayContext {
     statusCache,
     admission,
     signer,
-    views: new Views(signer, services.imageStore, config.imageStore.publicBaseUrl),
+    views: new Views(signer, services.imageStore, config.imageStore.publicBaseUrl, capabilitiesOf(config).refiner),
     progressFeed: new ProgressFeed(services.refinements, config.gateway.maxStreamsPerUser),
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RefinedConcept } from '../../adapters/concept-store/concept-store';
+import { themeAsWritten, type RefinedConcept } from '../../adapters/concept-store/concept-store';
 import { allPublishedKeys, uploadKey } from '../../adapters/image-store/key-layout';
 import type { RouteOptions } from '../http/context';
 import { notFound } from '../http/problems';
@@ -54,7 +54,8 @@ export const lineageRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
         body: {
           refinementPrompt: body.refinementPrompt,
           logoDescription: body.logoDescription ?? parent.logoDescription,
-          themeDescription: body.themeDescription ?? parent.themeDescription,
+          // The theme the person wrote, not the stored one the seed grows by "(refined: …)" each time.
+          themeDescription: body.themeDescription ?? themeAsWritten(parent),
           preserveAspects: body.preserveAspects,
           callbackUrl: body.callbackUrl,
         },

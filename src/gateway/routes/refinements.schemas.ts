@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ID_PATTERN, ID_RULE, LIMITS } from '../../workflows/input-validation';
 import { STAGES } from '../../workflows/stage-policies';
-import { imageUrl, text, webhookUrl } from './shared.schemas';
+import { imageUrl, refinementOutcome, text, webhookUrl } from './shared.schemas';
 
 export const createRefinementBody = z
   .strictObject({
@@ -77,6 +77,8 @@ export const refinementView = z.object({
   finishedStages: z.array(stage),
   attempt: z.number().int(),
   lastFailure: z.string().nullable(),
+  /** Once failed: the failure's type, e.g. `InstructionsNotUnderstoodError` (rephrase the prompt); else null. */
+  failureType: z.string().nullable(),
   startedAt: z.string(),
   stageStartedAt: z.string().nullable(),
   /** When each stage that has begun started and finished (workflow time). */
@@ -95,6 +97,15 @@ export const refinementView = z.object({
   original: z.object({ url: z.string(), uploaded: z.boolean() }).nullable(),
   /** The refiner's notes: what it applied and what it did not understand. */
   notes: z.array(z.string()),
+  /**
+   * While a queue provider holds the refine stage's work: the provider, its place in the queue (0:
+   * being worked on; null when it does not say) and its own word for the state. Null otherwise.
+   */
+  providerQueue: z
+    .object({ provider: z.string(), queuePosition: z.number().int().nullable(), providerStatus: z.string() })
+    .nullable(),
+  /** What the refiner applied and what it did not, once the refine stage finished; null before. */
+  outcome: refinementOutcome.nullable(),
   links: refinementLinks,
 });
 export type RefinementView = z.infer<typeof refinementView>;

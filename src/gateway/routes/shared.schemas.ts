@@ -41,5 +41,19 @@ export const problem = z.looseObject({
     .optional(),
 });
 
+/** What the refiner did with the prompt (the same shape in refinements, concepts and webhook events). */
+export const refinementOutcome = z
+  .object({
+    status: z.enum(['applied', 'partly-applied', 'delegated']).meta({
+      description:
+        '`applied`: every instruction was carried out; `partly-applied`: some were not (see notApplied); ' +
+        '`delegated`: a model took the whole prompt and does not say what it did.',
+    }),
+    /** Instructions carried out, e.g. "background colour → dark blue". */
+    applied: z.array(z.string()),
+    /** Instructions or kept aspects not carried out, each with its reason. */
+    notApplied: z.array(z.string()),
+  });
+
 /** Error answers every authenticated route can give. */
 export const commonProblems = { 400: problem, 401: problem, 404: problem, 429: problem };

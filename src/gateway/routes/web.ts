@@ -1,6 +1,7 @@
 /**
  * The web page for people (web/, built by Vite into WEB_DIST_DIR) and the two small public routes it
- * needs besides the API: the limits its form checks before uploading, and the development login that
+ * needs besides the API: the limits its form checks before uploading (with what the configured refiner
+ * understands, shown beside the prompt), and the development login that
  * exists only while the gateway runs with the public local-development JWT secret. Its
  * Content-Security-Policy is in http/security-headers.ts.
  */
@@ -14,6 +15,7 @@ import { DEV_JWT_SECRET, type GatewayProcessConfig } from '../../config';
 import { ID_PATTERN, LIMITS } from '../../workflows/input-validation';
 import { mintDevToken } from '../auth/dev-token';
 import { notFound, validationProblem } from '../http/problems';
+import { capabilitiesOf } from '../refiner-capabilities';
 import { problem } from './shared.schemas';
 
 const DEV_TOKEN_TTL_SECONDS = 8 * 3600;
@@ -27,6 +29,17 @@ export const limitsView = z.object({
   descriptionLength: z.number().int(),
   aspectLength: z.number().int(),
   preserveAspects: z.number().int(),
+  /** The configured refiner and what it understands: hints for writing a prompt it can carry out. */
+  refiner: z.object({
+    refiner: z.string().meta({ description: 'Which refiner runs the refinements (e.g. `local`, `jigsawstack`, `openai`).' }),
+    understands: z.enum(['instructions', 'open-prompt']).meta({
+      description: '`instructions`: only the kinds of edit listed; `open-prompt`: a model that takes any prompt.',
+    }),
+    /** Kinds of instruction, each with example phrasings. */
+    instructions: z.array(z.object({ kind: z.string(), description: z.string(), examples: z.array(z.string()) })),
+    /** Aspects the refiner can keep unchanged when asked. */
+    preservableAspects: z.array(z.string()),
+  }),
 });
 
 export interface WebOptions {
@@ -36,10 +49,17 @@ export interface WebOptions {
 /** Registered under /v1, without authentication: the page needs both before anyone has signed in. */
 export const webPageApi: FastifyPluginAsyncZod<WebOptions> = async (app, { config }) => {
   const devLogin = !config.gateway.auth.jwksUrl && config.gateway.auth.jwtSecret === DEV_JWT_SECRET;
+  const refiner = capabilitiesOf(config);
 
   app.get(
     '/limits',
-    { schema: { summary: 'What a start accepts: sizes, types and lengths (public)', tags: ['web'], response: { 200: limitsView } } },
+    {
+      schema: {
+        summary: 'What a start accepts: sizes, types and lengths, and what the configured refiner understands (public)',
+        tags: ['web'],
+        response: { 200: limitsView },
+      },
+    },
     async () => ({
       uploadMaxBytes: config.gateway.uploadMaxBytes,
       // The formats accepted as uploads (judged from the bytes by inspectImage).
@@ -50,6 +70,7 @@ export const webPageApi: FastifyPluginAsyncZod<WebOptions> = async (app, { confi
       descriptionLength: LIMITS.descriptionLength,
       aspectLength: LIMITS.aspectLength,
       preserveAspects: LIMITS.preserveAspects,
+      refiner,
     }),
   );
 

@@ -10,7 +10,7 @@ import {
   openConceptStore,
   type DatabaseConfig,
 } from '../../../src/adapters/concept-store/knex-concept-store';
-import { CONCEPT_STORE_MIGRATIONS_TABLE } from '../../../src/adapters/concept-store/migrations';
+import { CONCEPT_STORE_MIGRATIONS, CONCEPT_STORE_MIGRATIONS_TABLE } from '../../../src/adapters/concept-store/migrations';
 import { ConceptValidationError } from '../../../src/errors';
 import { backends } from './databases';
 
@@ -97,7 +97,7 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
     expect(created).toBe(true);
     expect(id).toMatch(UUID);
     const stored = await store.findById(id);
-    expect(stored).toEqual({ ...concept, id, createdAt: expect.any(Date), parentConceptId: null, rootConceptId: id, parentDeleted: false });
+    expect(stored).toEqual({ ...concept, id, createdAt: expect.any(Date), parentConceptId: null, rootConceptId: id, parentDeleted: false, outcome: null });
     // Generous bounds: PostgreSQL's clock is its own, and SQLite's default has millisecond precision.
     expect(Math.abs(stored!.createdAt.getTime() - before)).toBeLessThan(60_000);
     await expect(store.findByTaskId(concept.taskId)).resolves.toEqual(stored);
@@ -113,7 +113,7 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
 
     const { id } = await store.storeConcept(concept);
 
-    await expect(store.findById(id)).resolves.toEqual({ ...concept, id, createdAt: expect.any(Date), parentConceptId: null, rootConceptId: id, parentDeleted: false });
+    await expect(store.findById(id)).resolves.toEqual({ ...concept, id, createdAt: expect.any(Date), parentConceptId: null, rootConceptId: id, parentDeleted: false, outcome: null });
   });
 
   it('stores once per task id: a repeated call returns the same id with created=false', async () => {
@@ -195,7 +195,7 @@ describe.each(Object.entries(backends))('KnexConceptStore on %s', (_name, backen
     const knex = await connectDatabase(db);
     try {
       const applied = await knex(CONCEPT_STORE_MIGRATIONS_TABLE).select('name');
-      expect(applied.map((row) => row.name)).toEqual(['0001-create-refined-concepts', '0002-add-concept-lineage']);
+      expect(applied.map((row) => row.name)).toEqual(CONCEPT_STORE_MIGRATIONS.map((m) => m.name));
     } finally {
       await knex.destroy();
     }

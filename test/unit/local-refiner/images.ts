@@ -24,6 +24,21 @@ export const blueGrey = () => png(16, 16, (x) => (x < 8 ? [40, 80, 200] : [128, 
 export const checkerboard = () => png(16, 16, (x, y) => ((x + y) % 2 === 0 ? [40, 40, 40] : [215, 215, 215]));
 /** Colourful, mid-toned and varied, so tone and colour changes all have room to show. */
 export const colourful = () => png(16, 16, (x, y) => [60 + x * 8, 70 + y * 7, 190 - x * 6]);
+/** Many unrelated colours, like a photo's: no few flat colours explain it. */
+/** Random pixels (a xorshift stream), like a photo's grain: at 400 x 400 no colour is common enough to be a cluster. */
+export const photoLike = () => {
+  const side = 400;
+  const data = Buffer.alloc(side * side * 3);
+  let x = 0x2545f491;
+  for (let i = 0; i < data.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    data[i] = x & 0xff;
+  }
+  return sharp(data, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
+};
+export const noisy = () => png(32, 32, (x, y) => [(x * 37 + y * 91 + 40) % 256, (x * 53 + y * 17 + 90) % 256, (x * 11 + y * 71 + 160) % 256]);
 /** Non-square with an alpha ramp, to check geometry and transparency survive. */
 export const translucent = () => png(20, 12, (x, y) => [30 + x * 10, 200 - y * 10, 90, 40 + x * 10]);
 
@@ -132,3 +147,48 @@ export async function stagedRequest(scratch: string, image: Buffer, refinementPr
     ...overrides,
   };
 }
+
+/** Colours of the generated fox logo, exact so tests can find each region again. */
+export const FOX = {
+  background: [246, 241, 230],
+  circle: [0, 150, 150],
+  fox: [240, 120, 40],
+  eye: [30, 30, 40],
+  text: [40, 40, 60],
+} as const;
+
+export interface FoxLogoOptions {
+  size?: number;
+  background?: readonly number[];
+  circle?: readonly number[];
+  fox?: readonly number[];
+  text?: readonly number[];
+  /** The word under the circle; '' for none. */
+  word?: string;
+  /** 'circle' (default), 'square' or 'diamond': the shape the fox sits in. */
+  badge?: 'circle' | 'square' | 'diamond';
+}
+
+const css = (rgb: readonly number[]) => `rgb(${rgb.join(',')})`;
+
+/** SVG of a flat logo like the issue's: a fox-like head in a teal circle, a word under it. */
+export function foxLogoSvg(options: FoxLogoOptions = {}): string {
+  const { size = 512, background = FOX.background, circle = FOX.circle, fox = FOX.fox, text = FOX.text, word = 'FOXLY', badge = 'circle' } = options;
+  const u = size / 512;
+  const p = (points: number[][]) => points.map(([x, y]) => `${x * u},${y * u}`).join(' ');
+  const badges = {
+    circle: `<circle cx="${256 * u}" cy="${210 * u}" r="${150 * u}" fill="${css(circle)}"/>`,
+    square: `<rect x="${116 * u}" y="${70 * u}" width="${280 * u}" height="${280 * u}" fill="${css(circle)}"/>`,
+    diamond: `<polygon points="${p([[256, 50], [416, 210], [256, 370], [96, 210]])}" fill="${css(circle)}"/>`,
+  };
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">
+  <rect width="${size}" height="${size}" fill="${css(background)}"/>
+  ${badges[badge]}
+  <polygon points="${p([[166, 110], [216, 170], [296, 170], [346, 110], [346, 210], [256, 300], [166, 210]])}" fill="${css(fox)}"/>
+  <circle cx="${221 * u}" cy="${200 * u}" r="${9 * u}" fill="${css(FOX.eye)}"/>
+  <circle cx="${291 * u}" cy="${200 * u}" r="${9 * u}" fill="${css(FOX.eye)}"/>
+  ${word ? `<text x="${256 * u}" y="${440 * u}" font-family="DejaVu Sans" font-weight="bold" font-size="${56 * u}" text-anchor="middle" fill="${css(text)}">${word}</text>` : ''}
+</svg>`;
+}
+
+export const foxLogo = (options: FoxLogoOptions = {}) => sharp(Buffer.from(foxLogoSvg(options))).png().toBuffer();

@@ -6,11 +6,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { NotAnImageError, PixelLimitExceededError } from '../../../src/errors';
+import { InstructionsNotUnderstoodError, NotAnImageError, PixelLimitExceededError } from '../../../src/errors';
 import type { RefineRequest, RefineResult } from '../../../src/adapters/concept-service/concept-service';
 import { colouriseMatrix, LocalRefiner } from '../../../src/adapters/concept-service/local-refiner';
-import { COLOURS } from '../../../src/adapters/concept-service/refinement-operations';
-import { blueGrey, channelStats, checkerboard, colourful, hue, hueDistance, luminance, rawPixels, stagedRequest, translucent } from './images';
+const ORANGE = [255, 165, 0] as const;
+import { blueGrey, channelStats, checkerboard, colourful, luminance, noisy, photoLike, rawPixels, stagedRequest, translucent } from './images';
 
 /** A folder per request, as the refine stage gives each attempt: the original is written into it. */
 let scratch: string;
@@ -32,22 +32,27 @@ async function refine(image: Buffer, prompt: string, overrides: Partial<RefineRe
 }
 
 describe('LocalRefiner on pixels', () => {
-  it('moves a blue/grey image toward orange and red for an autumn prompt', async () => {
-    const original = await blueGrey();
+  it('tints an image that is not made of flat colours toward the palette, and says it could not map them', async () => {
+    const original = await noisy();
     const result = await refine(original, 'Make it more autumn-themed with orange and red');
     const before = (await channelStats(original)).mean;
     const after = (await channelStats(result.data)).mean;
+    expect(after[0]).toBeGreaterThan(before[0] + 20); // red channel up
+    expect(after[2]).toBeLessThan(before[2] - 20); // blue channel down
+    // A tint recolours rather than brightening or darkening (up to clipping at the channel ends).
+    expect(Math.abs(luminance(after) - luminance(before))).toBeLessThan(8);
+    expect(result.outcome.status).toBe('applied');
+    expect(result.outcome.applied).toEqual([expect.stringMatching(/^palette → autumn theme, orange \(#ffa500\) and red \(#ff0000\): tinted toward #[0-9a-f]{6} \(the image is not made of a few flat colours/)]);
+  });
 
-    expect(after[0]).toBeGreaterThan(before[0] + 30); // red channel up
-    expect(after[2]).toBeLessThan(before[2] - 30); // blue channel down
-    expect(hueDistance(hue(after), 30)).toBeLessThan(hueDistance(hue(before), 30) - 90);
-    // The palette shift recolours rather than brightening or darkening.
-    expect(Math.abs(luminance(after) - luminance(before))).toBeLessThan(4);
-    // The neutral grey half takes on the autumn hue itself, between red (0°) and orange (30°).
-    const { data } = await rawPixels(result.data);
-    const greyHalfPixel = [...data.subarray(12 * 3, 13 * 3)];
-    expect(hueDistance(hue(greyHalfPixel), 15)).toBeLessThan(15);
-    expect(result.notes).toContain('applied: shifted colours toward orange, red and brown (45%)');
+  it('tints a photo-like image with no colour that repeats (no clusters at all) toward the palette', async () => {
+    const original = await photoLike();
+    const result = await refine(original, 'Make it more autumn-themed with orange and red');
+    const before = (await channelStats(original)).mean;
+    const after = (await channelStats(result.data)).mean;
+    expect(after[0]).toBeGreaterThan(before[0] + 20);
+    expect(after[2]).toBeLessThan(before[2] - 20);
+    expect(result.outcome.status).toBe('applied');
   });
 
   it('raises mean luminance for "brighter" and lowers it for "darker"', async () => {
@@ -155,36 +160,46 @@ describe('LocalRefiner on pixels', () => {
 
   it('accepts a single-channel greyscale original and answers in RGB', async () => {
     const grey = await sharp(Buffer.alloc(8 * 8, 100), { raw: { width: 8, height: 8, channels: 1 } }).png().toBuffer();
-    const result = await refine(grey, 'more orange');
+    const result = await refine(grey, 'warmer');
     const [r, , b] = (await channelStats(result.data)).mean;
     expect(r).toBeGreaterThan(b + 20);
   });
 
   it('says what it did not understand', async () => {
     const result = await refine(await blueGrey(), 'add a fox wearing a hat, brighter');
-    expect(result.notes).toContain('not understood: "add a fox wearing a hat"');
-    expect(result.notes.some((n) => n.startsWith('applied: brighter'))).toBe(true);
+    expect(result.outcome).toEqual({
+      status: 'partly-applied',
+      applied: ['brighter (×1.25)'],
+      notApplied: ["'add a fox wearing a hat': not understood"],
+    });
+    expect(result.notes).toEqual(['applied: brighter (×1.25)', "not applied: 'add a fox wearing a hat': not understood"]);
   });
 
-  it('returns the original pixels, with a note, when nothing is understood', async () => {
-    const original = await blueGrey();
-    const result = await refine(original, 'sprinkle some magic');
-    expect((await rawPixels(result.data)).data.equals((await rawPixels(original)).data)).toBe(true);
-    expect(result.notes).toEqual([
-      'not understood: "sprinkle some magic"',
-      'no adjustment applied: the image is the original re-encoded as PNG',
-    ]);
+  it('fails with InstructionsNotUnderstoodError, listing what it can do, when nothing is understood', async () => {
+    const attempt = await request(await blueGrey(), 'sprinkle some magic');
+    const error = await refiner.refine(attempt).then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(InstructionsNotUnderstoodError);
+    expect(error!.message).toMatch(/^the local refiner could apply nothing in the prompt: 'sprinkle some magic': not understood\. It can do: background \(e\.g\. "make the background dark blue"\);/);
+    for (const kind of refiner.capabilities().instructions) expect(error!.message).toContain(`${kind.kind} (e.g. "${kind.examples[0]}")`);
+    // Nothing left behind in the attempt's folder.
+    expect(await fs.readdir(attempt.workDir)).toEqual(['original']);
   });
 
-  it('leaves preserved colours alone and says so', async () => {
+  it('refuses what a kept aspect protects, says so, and fails when that is everything', async () => {
     const original = await blueGrey();
-    const result = await refine(original, 'autumn colours and mirror it', { preserveAspects: ['colors', 'the layout'] });
-    expect((await rawPixels(result.data)).data.equals((await rawPixels(original)).data)).toBe(true);
-    expect(result.notes).toEqual([
-      'not applied, preserving "the layout": mirrored horizontally',
-      'not applied, preserving "colors": shifted colours toward orange, red and brown (45%)',
-      'no adjustment applied: the image is the original re-encoded as PNG',
-    ]);
+    const result = await refine(original, 'autumn colours, mirror it and add a 1px black border', { preserveAspects: ['colors', 'the layout'] });
+    const before = await rawPixels(original);
+    const after = await rawPixels(result.data);
+    // Inside the frame, every pixel is the original's.
+    for (let y = 1; y < 15; y++) for (let x = 1; x < 15; x++) expect(after.data.readUIntBE((y * 16 + x) * 3, 3)).toBe(before.data.readUIntBE((y * 16 + x) * 3, 3));
+    expect(result.outcome).toEqual({
+      status: 'partly-applied',
+      applied: ['border → black (#000000) (1 px)', 'kept colors unchanged', 'kept the layout unchanged'],
+      notApplied: ["palette → autumn theme: refused, kept aspect 'colors'", "mirrored left to right: refused, kept aspect 'the layout'"],
+    });
+    await expect(refine(original, 'autumn colours and mirror it', { preserveAspects: ['colors', 'the layout'] })).rejects.toThrow(
+      /could apply nothing in the prompt: palette → autumn theme: refused, kept aspect 'colors'; mirrored left to right: refused, kept aspect 'the layout'/,
+    );
   });
 
   it('heartbeats between steps and stops when cancelled', async () => {
@@ -224,7 +239,7 @@ describe('LocalRefiner on pixels', () => {
 
 describe('colouriseMatrix', () => {
   it('keeps every pixel’s luminance while moving its hue', () => {
-    const matrix = colouriseMatrix(COLOURS.orange, 0.5);
+    const matrix = colouriseMatrix(ORANGE, 0.5);
     for (const pixel of [[40, 80, 200], [128, 128, 128], [10, 200, 30]]) {
       const out = matrix.map((row) => row[0] * pixel[0] + row[1] * pixel[1] + row[2] * pixel[2]);
       expect(luminance(out)).toBeCloseTo(luminance(pixel), 6);

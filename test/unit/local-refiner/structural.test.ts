@@ -11,6 +11,7 @@ import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { RefineRequest } from '../../../src/adapters/concept-service/concept-service';
 import { LocalRefiner } from '../../../src/adapters/concept-service/local-refiner';
+import { InstructionsNotUnderstoodError } from '../../../src/errors';
 import { boxOf, flatLogo, LOGO, orientationOf, rawPixels, stagedRequest } from './images';
 
 let scratch: string;
@@ -28,7 +29,7 @@ async function refine(image: Buffer, refinementPrompt: string, overrides: Partia
   const pixels = await rawPixels(data);
   const { width, height, channels } = pixels.info;
   const at = (x: number, y: number) => [...pixels.data.subarray((y * width + x) * channels, (y * width + x) * channels + channels)];
-  return { notes: result.notes, data, raw: pixels.data, width, height, channels, at };
+  return { notes: result.notes, outcome: result.outcome, data, raw: pixels.data, width, height, channels, at };
 }
 
 const SIZE = 64;
@@ -36,9 +37,9 @@ const rgb = (pixel: number[]) => pixel.slice(0, 3);
 
 describe('LocalRefiner structural edits on a flat logo', () => {
   it.each([
-    ['Make the background dark blue', [22, 55, 121]],
+    ['Make the background dark blue', [0, 0, 139]],
     ['change the background to white', [255, 255, 255]],
-    ['use a navy backdrop', [20, 35, 90]],
+    ['use a navy backdrop', [0, 0, 128]],
     ['I want a black background', [0, 0, 0]],
   ])('recolours only the background for "%s"', async (prompt, expected) => {
     const original = await flatLogo();
@@ -52,7 +53,7 @@ describe('LocalRefiner structural edits on a flat logo', () => {
       const pixel = [...before.data.subarray(i, i + 3)];
       if (pixel.join() !== LOGO.background.join()) expect([...out.raw.subarray(i, i + 3)]).toEqual(pixel);
     }
-    expect(out.notes.some((n) => n.startsWith('applied: background made'))).toBe(true);
+    expect(out.notes.some((n) => n.startsWith('applied: background colour → '))).toBe(true);
   });
 
   it.each([
@@ -77,7 +78,7 @@ describe('LocalRefiner structural edits on a flat logo', () => {
     });
     expect(edges.length).toBeGreaterThan(20);
 
-    const blue = [22, 55, 121];
+    const blue = [0, 0, 139];
     const out = await refine(circle, 'make the background dark blue');
     for (let p = 0; p < SIZE * SIZE; p++) {
       // Every pixel is the new background, the teal, or a mix of just those two.
@@ -98,10 +99,10 @@ describe('LocalRefiner structural edits on a flat logo', () => {
   });
 
   it.each([
-    ['add a 4px red frame', [214, 40, 40], 4],
+    ['add a 4px red frame', [255, 0, 0], 4],
     ['Add a thin white border', [255, 255, 255], 1],
     ['put a thick black border around it', [0, 0, 0], 4],
-    ['frame it in gold 6 pixels wide', [212, 168, 55], 6],
+    ['frame it in gold 6 pixels wide', [255, 215, 0], 6],
   ])('paints a frame for "%s" and leaves the inside alone', async (prompt, colour, width) => {
     const original = await flatLogo();
     const before = await rawPixels(original);
@@ -114,7 +115,7 @@ describe('LocalRefiner structural edits on a flat logo', () => {
         else expect(rgb(out.at(x, y))).toEqual([...before.data.subarray(i, i + 3)]);
       }
     }
-    expect(out.notes.some((n) => n.startsWith('applied: added a'))).toBe(true);
+    expect(out.notes.some((n) => n.startsWith('applied: border → '))).toBe(true);
   });
 
   it('frames a dark logo in white and a light one in black when no colour is named', async () => {
@@ -167,7 +168,7 @@ describe('LocalRefiner structural edits on a flat logo', () => {
     ['Make the fox bigger', 1.25],
     ['make it much larger', 1.5],
     ['make the logo smaller', 0.8],
-    ['shrink it, more padding', 0.8],
+    ['shrink it', 0.8],
   ])('scales the subject about its centre on the same canvas for "%s"', async (prompt, factor) => {
     const original = await flatLogo();
     const beforeBox = boxOf((await rawPixels(original)).data, SIZE, 3, LOGO.bar)!;
@@ -194,11 +195,11 @@ describe('LocalRefiner structural edits on a flat logo', () => {
   );
 
   it.each([
-    ['change the teal to purple', 'bar', [128, 60, 170]],
-    ['replace the teal bar with gold', 'bar', [212, 168, 55]],
-    ['make the red dot green', 'dot', [56, 160, 72]],
-    ['blue instead of red', 'dot', [40, 100, 220]],
-    ['swap cyan for pink', 'bar', [240, 120, 170]],
+    ['change the teal to purple', 'bar', [128, 0, 128]],
+    ['replace the teal bar with gold', 'bar', [255, 215, 0]],
+    ['make the red dot green', 'dot', [0, 128, 0]],
+    ['blue instead of red', 'dot', [0, 0, 255]],
+    ['swap cyan for pink', 'bar', [255, 192, 203]],
   ] as const)('"%s" moves that colour cluster and no other', async (prompt, region, colour) => {
     const original = await flatLogo();
     const before = await rawPixels(original);
@@ -216,33 +217,45 @@ describe('LocalRefiner structural edits on a flat logo', () => {
       .composite([{ input: { create: { width: 8, height: 8, channels: 3, background: '#000000' } }, left: 12, top: 12 }])
       .png()
       .toBuffer();
-    const out = await refine(blackOnWhite, 'change the yellow to blue');
-    expect(out.raw.equals((await rawPixels(blackOnWhite)).data)).toBe(true);
-    expect(out.notes).toContain('not applied, no colour near yellow in the image: changed yellow to blue');
+    const out = await refine(blackOnWhite, 'change the yellow to blue and add a border');
+    expect(out.outcome).toEqual({
+      status: 'partly-applied',
+      applied: ['border → contrasting colour (medium, 3% of the shorter side)'],
+      notApplied: ['yellow → blue (#0000ff): no colour near #ffff00 in the image'],
+    });
+    // Alone, it is an error that says what went wrong and what would work.
+    await expect(refine(blackOnWhite, 'change the yellow to blue')).rejects.toThrow(InstructionsNotUnderstoodError);
+    await expect(refine(blackOnWhite, 'change the yellow to blue')).rejects.toThrow(/no colour near #ffff00 in the image.*It can do: background/);
   });
 
   it('carries out a compound prompt, each edit where it belongs', async () => {
     const out = await refine(await flatLogo(), 'make the background dark blue, add a 2px white border and rotate it 90 degrees');
     expect(rgb(out.at(0, 0))).toEqual([255, 255, 255]);
-    expect(rgb(out.at(2, 2))).toEqual([22, 55, 121]);
+    expect(rgb(out.at(2, 2))).toEqual([0, 0, 139]);
     const bar = boxOf(out.raw, SIZE, 3, LOGO.bar)!;
     expect([bar.width, bar.height]).toEqual([8, 24]);
-    expect(out.notes).toEqual([
-      'applied: background made dark blue',
-      'applied: rotated 90° clockwise',
-      'applied: added a white border (2 px)',
-    ]);
+    expect(out.outcome).toEqual({
+      status: 'applied',
+      applied: ['background colour → dark blue (#00008b)', 'rotated 90° clockwise', 'border → white (#ffffff) (2 px)'],
+      notApplied: [],
+    });
+    expect(out.notes).toEqual(out.outcome.applied.map((a) => `applied: ${a}`));
   });
 
   it('withholds a background change when the background is kept, and says so', async () => {
     const original = await flatLogo();
-    const out = await refine(original, 'make the background navy and rotate it', { preserveAspects: ['background', 'shape'] });
-    expect(out.raw.equals((await rawPixels(original)).data)).toBe(true);
-    expect(out.notes).toEqual([
-      'not applied, preserving "background": background made navy',
-      'not applied, preserving "shape": rotated 90° clockwise',
-      'no adjustment applied: the image is the original re-encoded as PNG',
-    ]);
+    const out = await refine(original, 'make the background navy, rotate it and more contrast', { preserveAspects: ['background', 'shape'] });
+    // Contrast applies to the shapes; the kept background keeps its exact pixels.
+    const before = await rawPixels(original);
+    for (let i = 0; i < before.data.length; i += 3) {
+      if ([...before.data.subarray(i, i + 3)].join() === LOGO.background.join()) expect([...out.raw.subarray(i, i + 3)]).toEqual([...LOGO.background]);
+    }
+    expect(rgb(out.at(32, 32))).not.toEqual([...LOGO.bar]);
+    expect(out.outcome).toEqual({
+      status: 'partly-applied',
+      applied: ['more contrast (×1.30)', 'kept background unchanged', 'kept shape unchanged'],
+      notApplied: ["background colour → navy (#000080): refused, kept aspect 'background'", "rotated 90° clockwise: refused, kept aspect 'shape'"],
+    });
   });
 
   it('is deterministic and quick on a large flat logo', async () => {

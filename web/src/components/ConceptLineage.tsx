@@ -10,6 +10,7 @@ import { navigate } from '../router';
 import { when } from '../format';
 import { checkRequest, fromProblem, type Errors } from '../validation';
 import { RequestFields, type FieldIds } from './RequestFields';
+import { RefinerHints } from './RefinerHints';
 
 /** The routes this component waits for. */
 export const LINEAGE_ROUTE = '/v1/concepts/{conceptId}/lineage';
@@ -177,7 +178,7 @@ function RefineAgain({ conceptId, concept, keptAspects }: { conceptId: string; c
           ids={FIELD_IDS}
           draft={draft}
           errors={errors}
-          prompt={{ label: 'What to change next', rows: 2, required: true }}
+          prompt={{ label: 'What to change next', hint: known?.refiner ? <RefinerHints refiner={known.refiner} /> : undefined, rows: 2, required: true }}
           onText={(key, value) => set(key, value)}
           onAspects={(values) => set('preserveAspects', values)}
         />

@@ -1,6 +1,6 @@
 /** The four stages as a board: state, elapsed time, and the attempt and last failure of a retried stage. */
 import type { RefinementView } from '../api';
-import { seconds, STAGES } from '../format';
+import { queueText, seconds, STAGES } from '../format';
 
 type StageState = 'waiting' | 'running' | 'done' | 'failed' | 'cancelled';
 const STATE_LABEL: Record<StageState, string> = { waiting: 'Waiting', running: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' };
@@ -27,6 +27,11 @@ export function StageBoard({ view, now }: { view: RefinementView; now: number })
             <span class="state">{STATE_LABEL[state]}</span>
             {times && <span class="elapsed">{seconds(end - Date.parse(times.startedAt))}</span>}
             {current && view.attempt > 1 && <span class="attempt">Attempt {view.attempt}</span>}
+            {current && view.status === 'running' && view.providerQueue && (
+              <span class="queue" data-testid="provider-queue">
+                {queueText(view.providerQueue)}
+              </span>
+            )}
             {current && view.lastFailure && <span class="failure">Last failure: {view.lastFailure}</span>}
           </li>
         );

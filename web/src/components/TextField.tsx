@@ -48,9 +48,10 @@ export function TextField({ id, label, value, error, onInput, hint, rows, url, r
     <div>
       <label for={id}>{label}</label>
       {hint && (
-        <p class="hint" id={hintId}>
+        // A div: a hint may hold lists (the refiner's capabilities beside the prompt).
+        <div class="hint" id={hintId}>
           {hint}
-        </p>
+        </div>
       )}
       {rows ? <textarea rows={rows} {...field} /> : url ? <input type="url" inputMode="url" {...field} /> : <input {...field} />}
       <FieldError id={id} error={error} />

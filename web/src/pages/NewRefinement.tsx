@@ -1,6 +1,7 @@
 /** New refinement: an image (file or URL), what to change, the descriptions and the aspects to keep. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiProblem, type Limits } from '../api';
+import { RefinerHints } from '../components/RefinerHints';
 import { RequestFields, type FieldIds } from '../components/RequestFields';
 import { describedBy, FieldError, TextField } from '../components/TextField';
 import { navigate } from '../router';
@@ -155,7 +156,16 @@ export function NewRefinement() {
           ids={FIELD_IDS}
           draft={draft}
           errors={errors}
-          prompt={{ label: 'What to change', hint: 'For example: “Make it more autumn-themed with orange and red”.', rows: 3 }}
+          prompt={{
+            label: 'What to change',
+            hint: (
+              <>
+                For example: “Make it more autumn-themed with orange and red”.
+                <RefinerHints refiner={limits?.refiner} />
+              </>
+            ),
+            rows: 3,
+          }}
           onText={(key, value) => set(key, value)}
           onAspects={(values) => set('preserveAspects', values)}
         />

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiProblem, watchRefinement, type RefinementView } from '../api';
 import { Compare } from '../components/Compare';
+import { FailureMessage, OutcomePanel } from '../components/Outcome';
 import { ConceptLineage, parentOf, useLineage } from '../components/ConceptLineage';
 import { StageBoard } from '../components/StageBoard';
 import { seconds, STATUS_LABEL } from '../format';
@@ -123,7 +124,7 @@ export function Refinement({ taskId }: { taskId: string }) {
           {view.cancellation.reason ? `: “${view.cancellation.reason}”` : ''}
         </p>
       )}
-      {view.status === 'failed' && view.lastFailure && <p class="field-error">Failed: {view.lastFailure}</p>}
+      {view.status === 'failed' && <FailureMessage view={view} />}
       {view.status === 'completed' && view.imageUrl && <Compare original={original} refined={view.imageUrl} />}
       {request && (
         <dl class="details">
@@ -141,16 +142,7 @@ export function Refinement({ taskId }: { taskId: string }) {
           )}
         </dl>
       )}
-      {view.notes.length > 0 && (
-        <section class="notes" aria-labelledby="notes-title">
-          <h2 id="notes-title">Refiner's notes</h2>
-          <ul>
-            {view.notes.map((note, i) => (
-              <li key={i}>{note}</li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {view.status !== 'running' && <OutcomePanel outcome={view.outcome} notes={view.notes} />}
       {view.conceptId && <ConceptLineage conceptId={view.conceptId} state={lineage} keptAspects={request?.preserveAspects ?? []} />}
     </section>
   );

@@ -5,6 +5,7 @@
 import type { NamedMigration } from '../../database/knex-database';
 import * as createRefinedConcepts from './0001-create-refined-concepts';
 import * as addConceptLineage from './0002-add-concept-lineage';
+import * as addRefinementOutcome from './0003-add-refinement-outcome';
 
 export const CONCEPT_STORE_MIGRATIONS_TABLE = 'refined_concepts_migrations';
 
@@ -15,4 +16,5 @@ export const CONCEPT_STORE_MIGRATIONS_TABLE = 'refined_concepts_migrations';
 export const CONCEPT_STORE_MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001-create-refined-concepts', migration: createRefinedConcepts },
   { name: '0002-add-concept-lineage', migration: addConceptLineage },
+  { name: '0003-add-refinement-outcome', migration: addRefinementOutcome },
 ];

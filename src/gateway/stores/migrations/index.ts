@@ -7,10 +7,12 @@ import * as createGatewayRefinements from './0001-create-gateway-refinements';
 import * as createGatewayApiKeys from './0002-create-gateway-api-keys';
 import * as addGatewayRefinementRequests from './0003-add-gateway-refinement-requests';
 import * as createGatewayUserSlots from './0004-create-gateway-user-slots';
+import * as createErasures from './0005-create-erasures';
 
 export { OWNERSHIP_TABLE } from './0001-create-gateway-refinements';
 export { API_KEYS_TABLE } from './0002-create-gateway-api-keys';
 export { USER_SLOTS_TABLE } from './0004-create-gateway-user-slots';
+export { ERASURES_TABLE } from './0005-create-erasures';
 
 export const GATEWAY_MIGRATIONS_TABLE = 'gateway_migrations';
 
@@ -23,4 +25,5 @@ export const GATEWAY_MIGRATIONS: readonly NamedMigration[] = [
   { name: '0002-create-gateway-api-keys', migration: createGatewayApiKeys },
   { name: '0003-add-gateway-refinement-requests', migration: addGatewayRefinementRequests },
   { name: '0004-create-gateway-user-slots', migration: createGatewayUserSlots },
+  { name: '0005-create-erasures', migration: createErasures },
 ];
