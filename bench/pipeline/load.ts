@@ -43,3 +43,12 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The value after `--name` on the command line; undefined when the flag is absent. */
+export function option(name: string, argv: readonly string[] = process.argv.slice(2)): string | undefined {
+  const at = argv.indexOf(name);
+  if (at < 0) return undefined;
+  const value = argv[at + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
+}

@@ -24,7 +24,7 @@ import { conceptPng, noisyPng } from '../../test/harness/images';
 import { DirectPipeline } from './direct';
 import { heldInRefine } from './held-in-refine';
 import { killMidStage } from './kill-mid-stage';
-import { concurrently, request, timed } from './load';
+import { concurrently, option, request, timed } from './load';
 import { cpuMs, loadAverage, memory, resetPeakRss } from './proc-stats';
 import { LATENCY_RUNS, latencySummary, mb, ms, percentile, printTable, type Row } from './stats';
 import { benchEnv, refinementClient, WorkerProcess } from './temporal-stack';
@@ -42,14 +42,6 @@ const N_THROUGHPUT = QUICK ? 64 : 320;
 const IN_FLIGHT = 32;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-bench-'));
-
-function option(name: string): string | undefined {
-  const at = argv.indexOf(name);
-  if (at < 0) return undefined;
-  const value = argv[at + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
-  return value;
-}
 
 /** `--only held,kill`: the sections to run; all of them without it. */
 function sections(list: string | undefined): Set<Section> {

@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config';
 import { ImageServer } from '../../test/harness/image-server';
 import { conceptPng } from '../../test/harness/images';
 import { DirectPipeline } from '../pipeline/direct';
-import { request, timed } from '../pipeline/load';
+import { option, request, timed } from '../pipeline/load';
 import { cpuMs, loadAverage } from '../pipeline/proc-stats';
 import { ms, percentile, printTable } from '../pipeline/stats';
 import { GatewayDriver, type Origin } from './gateway-driver';
@@ -34,14 +34,6 @@ const IN_FLIGHT = Number(option('--in-flight') ?? 32);
 const SIZE = Number(option('--size') ?? 64);
 const PROFILE = argv.includes('--profile');
 const WARM_UP = 4;
-
-function option(name: string): string | undefined {
-  const at = argv.indexOf(name);
-  if (at < 0) return undefined;
-  const value = argv[at + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
-  return value;
-}
 
 /** `total` runs, `inFlight` at a time, run i in slot i % inFlight; each run's latency. */
 async function load(total: number, inFlight: number, run: (i: number, slot: number) => Promise<void>): Promise<{ wallMs: number; latencies: number[]; failures: string[] }> {

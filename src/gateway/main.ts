@@ -10,6 +10,7 @@ import { exitOnStartupError } from '../observability/startup-errors';
 import { startTracing } from '../observability/tracing';
 import { waitUntilReachable } from '../runtime/wait-until-reachable';
 import { connectTemporalClient } from '../temporal/connection';
+import { GATEWAY_TEMPORAL_CALLS } from './temporal-calls';
 import { RefinementClient } from '../client/refinements';
 import { buildGateway } from './app';
 import { openGatewayDatabase } from './stores/database';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   // Before the Temporal client exists, so its start calls carry the request's trace context.
   const tracing = startTracing(config.observability, 'refinery-gateway');
   // An unreachable Temporal is waited for, each wait logged; a wrong address, TLS setting or credential stops the gateway.
-  const temporal = await connectTemporalClient(config, { logger });
+  const temporal = await connectTemporalClient(config, { logger }, GATEWAY_TEMPORAL_CALLS);
   const adapters = await openAdapters(config, logger);
   // A wrong store setting stops the gateway here, naming it; an unreachable store is waited for.
   await waitForImageStore(adapters.imageStore, logger);

@@ -4,7 +4,7 @@
  * gateway and the tests never spell them out themselves, and a refused connection reads the same
  * everywhere.
  */
-import { Client, Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
@@ -88,12 +88,22 @@ export function connectToTemporalWhenReachable<T>(
   );
 }
 
+export interface ClientCallOptions {
+  /**
+   * Tries of one call while the server is unreachable (the SDK's default is 10, about 15 s of
+   * backoff). A server that answers people (the gateway) takes fewer, so that an outage becomes a
+   * prompt 503 with Retry-After instead of a request held for the whole backoff.
+   */
+  unreachableAttempts?: number;
+}
+
 /**
  * A Temporal client on its own connection, for the gateway, the worker's signals and the tests. With
  * `wait`, an unreachable server is waited for (connectToTemporalWhenReachable); without, it is thrown.
  */
-export async function connectTemporalClient(config: TemporalClientConfig, wait?: WaitForTemporal): Promise<Client> {
-  const connect = (options: TemporalConnectionOptions) => Connection.connect(options as ConnectionOptions);
+export async function connectTemporalClient(config: TemporalClientConfig, wait?: WaitForTemporal, calls: ClientCallOptions = {}): Promise<Client> {
+  const retry = calls.unreachableAttempts ? { interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: calls.unreachableAttempts }))] } : {};
+  const connect = (options: TemporalConnectionOptions) => Connection.connect({ ...(options as ConnectionOptions), ...retry });
   const connection = await (wait ? connectToTemporalWhenReachable(config, connect, wait) : connectToTemporal(config, connect));
   return new Client({
     connection,

@@ -14,6 +14,8 @@ import { openGatewayDatabase } from '../../src/gateway/stores/database';
 import { mintDevToken, type DevTokenOptions } from '../../src/gateway/auth/dev-token';
 import { UrlSigner } from '../../src/gateway/signed-urls';
 import { RefinementClient } from '../../src/client/refinements';
+import { GATEWAY_TEMPORAL_CALLS } from '../../src/gateway/temporal-calls';
+import { connectTemporalClient } from '../../src/temporal/connection';
 import { freePort } from './ports';
 import type { TestStack } from './stack';
 
@@ -34,12 +36,14 @@ export class TestGateway {
    * `logger`: where the gateway logs (tests that read its log and audit lines); none by default.
    * `refuseStarts`: Temporal refuses every start (the client names a namespace that does not exist),
    * a real failure that comes after admission has written what it writes first.
+   * `ownTemporalClient`: the gateway connects to Temporal itself, with the call settings of
+   * src/gateway/main.ts, instead of sharing the stack's client (outage tests).
    */
   static async start(
     stack: TestStack,
     env: Record<string, string> = {},
     logger: Logger | false = false,
-    { refuseStarts = false }: { refuseStarts?: boolean } = {},
+    { refuseStarts = false, ownTemporalClient = false }: { refuseStarts?: boolean; ownTemporalClient?: boolean } = {},
   ): Promise<TestGateway> {
     const port = env.GATEWAY_PORT ? Number(env.GATEWAY_PORT) : await freePort();
     const gatewayEnv = {
@@ -60,18 +64,22 @@ export class TestGateway {
           })
         : createImageStore(config.imageStore);
     const webhooks = await openWebhookStore(config.database, config.webhooks.secretKey);
+    const temporal = ownTemporalClient ? await connectTemporalClient(config, undefined, GATEWAY_TEMPORAL_CALLS) : stack.temporal;
     const app = await buildGateway({
       config,
-      temporal: stack.temporal,
+      temporal,
       refinements: refuseStarts
         ? new RefinementClient(new Client({ connection: stack.temporal.connection, namespace: 'no-such-namespace' }), { taskQueue: config.temporal.taskQueue })
-        : stack.refinements,
+        : ownTemporalClient
+          ? new RefinementClient(temporal, { taskQueue: config.temporal.taskQueue })
+          : stack.refinements,
       imageStore,
       conceptStore: stack.concepts,
       webhookStore: webhooks,
       db,
       logger,
     });
+    if (ownTemporalClient) app.addHook('onClose', async () => temporal.connection.close());
     await app.listen({ port, host: '127.0.0.1' });
     return new TestGateway(app, config, db, `http://127.0.0.1:${port}`, gatewayEnv, imageStore, webhooks);
   }

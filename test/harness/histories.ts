@@ -9,12 +9,14 @@ import type { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const HISTORIES_DIR = path.join(__dirname, '..', 'pipeline', 'histories');
-/** The workflow shape new runs take; older shapes' folders are never rewritten. */
+/** The shape new refinements take; older shapes' folders are never rewritten. */
 const CURRENT_SHAPE = 'local-stages';
+/** The erasure workflow's shape. */
+export const ERASURE_SHAPE = 'erase-user';
 
-/** Writes the history as `<name>.json` of the current shape, when RECORD_HISTORIES is set. */
-export function recordHistory(name: string, history: temporal.api.history.v1.IHistory): void {
+/** Writes the history as `<name>.json` of a shape (the current refinement's by default), when RECORD_HISTORIES is set. */
+export function recordHistory(name: string, history: temporal.api.history.v1.IHistory, shape = CURRENT_SHAPE): void {
   if (!process.env.RECORD_HISTORIES) return;
-  fs.mkdirSync(path.join(HISTORIES_DIR, CURRENT_SHAPE), { recursive: true });
-  fs.writeFileSync(path.join(HISTORIES_DIR, CURRENT_SHAPE, `${name}.json`), historyToJSON(history));
+  fs.mkdirSync(path.join(HISTORIES_DIR, shape), { recursive: true });
+  fs.writeFileSync(path.join(HISTORIES_DIR, shape, `${name}.json`), historyToJSON(history));
 }

@@ -19,6 +19,7 @@ import { ImageServer } from '../harness/image-server';
 import { conceptPng } from '../harness/images';
 import { TestStack } from '../harness/stack';
 import { WebhookReceiver } from '../harness/webhook-receiver';
+import { ERASURE_SHAPE, recordHistory } from '../harness/histories';
 import type { WorkerHandle } from '../harness/worker-handle';
 
 jest.setTimeout(240_000);
@@ -242,6 +243,7 @@ describe.each(['s3', 'filesystem'] as const)('erasing a user (%s image store)', 
     expect(history).toContain(a.userId);
     for (const content of [PROMPT, 'Now in winter blues', ...a.taskIds, ...a.conceptIds]) expect(history).not.toContain(content);
     console.log(`erasure (${imageStore} store, worker killed inside it): ${Date.parse(done.finishedAt) - Date.parse(done.requestedAt)} ms from request to completion`);
+    recordHistory(`erasure-${imageStore}-worker-killed`, await stack.temporal.workflow.getHandle(`erasure-${a.userId}`).fetchHistory(), ERASURE_SHAPE);
 
     // A second erasure: a new one, which finds nothing.
     const second = (await (await gateway.fetch('/v1/me/erasure', { method: 'POST', token: a.token })).json()) as { erasureId: string };

@@ -1,8 +1,8 @@
 /**
  * Determinism guard: committed histories of real runs, one folder per workflow shape that may still
  * be in flight, are replayed against the current workflow code. A change that would break
- * refinements already running fails here. Record the current shape's with
- * `RECORD_HISTORIES=1 npx jest test/refinement.large-images.test.ts` (and the other recorders).
+ * refinements or erasures already running fails here. Record the current shapes' with
+ * `RECORD_HISTORIES=1 npx jest test/pipeline/large-images.test.ts test/pipeline/erasure.test.ts` (and the other recorders).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ const files = fs
 
 test('every workflow shape has histories to replay', () => {
   const shapes = new Set(files.map((f) => path.dirname(f)));
-  expect([...shapes].sort()).toEqual(['local-stages', 'remote-stages']);
+  expect([...shapes].sort()).toEqual(['erase-user', 'local-stages', 'remote-stages']);
   for (const shape of shapes) expect(files.filter((f) => path.dirname(f) === shape).length).toBeGreaterThanOrEqual(2);
 });
 

@@ -25,7 +25,7 @@ import {
   type RefineResult,
 } from './concept-service';
 import { buildRefinementPrompt, callProvider, hostedImageUrl, parseJsonAnswer, postToProvider, redact, type ProviderHttpSettings } from './provider-http';
-import { dataUri, isOnApiOrigin, providerApiUrl, waitForQueuedWork, type PollOutcome } from './queue-polling';
+import { dataUri, isOnApiOrigin, providerApiUrl, runQueuedRequest, type PollOutcome } from './queue-polling';
 
 export interface FalQueueOptions {
   apiKey: string;
@@ -56,16 +56,19 @@ export class FalQueueProvider implements ConceptService {
   }
 
   async refine(request: RefineRequest): Promise<RefineResult> {
-    const notes = [`refined by ${this.options.model} through the fal.ai queue`];
     const resumed = this.checkpointOf(request.resumeFrom);
-    if (resumed) notes.push(`resumed fal request ${resumed.requestId} after an interrupted attempt, without submitting it again`);
-    const accepted = resumed ?? (await this.submit(request));
-    // Recorded before the first poll: from here on, a new attempt resumes instead of paying again.
-    if (!resumed) request.checkpoint(accepted);
-    const url = await waitForQueuedWork(
-      { poll: (signal) => this.poll(accepted, request, signal), cancel: (signal) => this.cancel(accepted, request, signal) },
-      { intervalMs: this.options.pollIntervalMs, signal: request.signal, reportWaiting: (w) => request.reportWaiting(w) },
+    const url = await runQueuedRequest(
+      request,
+      {
+        resumed,
+        submit: () => this.submit(request),
+        poll: (accepted, signal) => this.poll(accepted, request, signal),
+        cancel: (accepted, signal) => this.cancel(accepted, request, signal),
+      },
+      this.options.pollIntervalMs,
     );
+    const notes = [`refined by ${this.options.model} through the fal.ai queue`];
+    if (resumed) notes.push(`resumed fal request ${resumed.requestId} after an interrupted attempt, without submitting it again`);
     return { kind: 'url', url, notes, outcome: delegatedOutcome(this.name) };
   }
 

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidProviderResponseError } from '../../errors';
 import type { ProviderWaiting } from '../../workflows/types';
+import type { ProviderCheckpoint, RefineRequest } from './concept-service';
 
 /** One look at the work: done with a value, or still waiting (in the queue or being worked on). */
 export type PollOutcome<T> = { done: true; value: T } | { done: false; waiting: ProviderWaiting };
@@ -58,6 +59,28 @@ export async function waitForQueuedWork<T>(work: QueuedWork<T>, options: WaitOpt
     }
     throw signal.reason;
   }
+}
+
+/** A queue provider's request, from submitting it (or taking up an earlier attempt's) to its result. */
+export interface QueuedRequest<C extends ProviderCheckpoint> {
+  /** The earlier attempt's request, when there is one to resume (then nothing is submitted). */
+  resumed: C | undefined;
+  submit(): Promise<C>;
+  poll(accepted: C, signal: AbortSignal): Promise<PollOutcome<string>>;
+  cancel(accepted: C, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * Submits the work once (or resumes the earlier attempt's), records the checkpoint before the first
+ * poll (from then on a new attempt resumes instead of paying again), then waits for the result's URL.
+ */
+export async function runQueuedRequest<C extends ProviderCheckpoint>(request: RefineRequest, queued: QueuedRequest<C>, intervalMs: number): Promise<string> {
+  const accepted = queued.resumed ?? (await queued.submit());
+  if (!queued.resumed) request.checkpoint(accepted);
+  return waitForQueuedWork(
+    { poll: (signal) => queued.poll(accepted, signal), cancel: (signal) => queued.cancel(accepted, signal) },
+    { intervalMs, signal: request.signal, reportWaiting: (w) => request.reportWaiting(w) },
+  );
 }
 
 /**

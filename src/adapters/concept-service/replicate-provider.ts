@@ -23,7 +23,7 @@ import {
   type RefineResult,
 } from './concept-service';
 import { buildRefinementPrompt, callProvider, hostedImageUrl, parseJsonAnswer, postToProvider, redact, type ProviderAnswer, type ProviderHttpSettings } from './provider-http';
-import { dataUri, isOnApiOrigin, providerApiUrl, waitForQueuedWork, type PollOutcome } from './queue-polling';
+import { dataUri, isOnApiOrigin, providerApiUrl, runQueuedRequest, type PollOutcome } from './queue-polling';
 
 export interface ReplicateOptions {
   apiToken: string;
@@ -64,15 +64,19 @@ export class ReplicateProvider implements ConceptService {
   }
 
   async refine(request: RefineRequest): Promise<RefineResult> {
-    const notes = [`refined by ${this.options.model} through Replicate`];
     const resumed = this.checkpointOf(request.resumeFrom);
-    if (resumed) notes.push(`resumed Replicate prediction ${resumed.requestId} after an interrupted attempt, without creating it again`);
-    const accepted = resumed ?? (await this.create(request));
-    if (!resumed) request.checkpoint(accepted);
-    const url = await waitForQueuedWork(
-      { poll: (signal) => this.poll(accepted, request, signal), cancel: (signal) => this.cancel(accepted, request, signal) },
-      { intervalMs: this.options.pollIntervalMs, signal: request.signal, reportWaiting: (w) => request.reportWaiting(w) },
+    const url = await runQueuedRequest(
+      request,
+      {
+        resumed,
+        submit: () => this.create(request),
+        poll: (accepted, signal) => this.poll(accepted, request, signal),
+        cancel: (accepted, signal) => this.cancel(accepted, request, signal),
+      },
+      this.options.pollIntervalMs,
     );
+    const notes = [`refined by ${this.options.model} through Replicate`];
+    if (resumed) notes.push(`resumed Replicate prediction ${resumed.requestId} after an interrupted attempt, without creating it again`);
     return { kind: 'url', url, notes, outcome: delegatedOutcome(this.name) };
   }
 
