@@ -66,6 +66,11 @@ export class DevServer implements TemporalTestServer {
     // As `make start` runs it: the production server's dynamic config (eager activity dispatch, the
     // history shard's task reads), as flags.
     args.push(...dynamicConfigFlags());
+    // Tests only: a Worker Deployment version's drainage is checked 2 s after it stopped taking new
+    // runs and every 2 s after that (the server's defaults are 3 min each), so a test sees it change.
+    for (const key of ['matching.wv.VersionDrainageStatusVisibilityGracePeriod', 'matching.wv.VersionDrainageStatusRefreshInterval']) {
+      args.push('--dynamic-config-value', `${key}="2s"`);
+    }
     for (const attr of SEARCH_ATTRIBUTES) args.push('--search-attribute', attr);
     const log = fs.openSync(this.logFile, 'a');
     this.child = spawn(temporalCliPath(), args, { stdio: ['ignore', log, log], detached: true });
