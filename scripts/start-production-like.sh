@@ -66,6 +66,8 @@ search_attributes_registered() {
   return "$missing"
 }
 wait_for "the search attributes" search_attributes_registered
+# History and matching learn of them when their namespace caches refresh (every 2 s).
+sleep 3
 echo "Temporal server on PostgreSQL: $temporal_address (log: $state/temporal.log)"
 
 # --- SeaweedFS, the S3-compatible store ---------------------------------------------------------------

@@ -51,7 +51,9 @@ export async function runStage<T>(
     if (workflowExecution && !isLocal) await deps.reportAttempt(workflowExecution.workflowId, r);
   };
   if (attempt > 1) await report({ stage, attempt });
-  log.info('stage started');
+  // At debug: the finish line says the same with its duration, and a failure has lines of its own.
+  log.debug('stage started');
+  const startedAt = performance.now();
   const observed = observeStageAttempt(stage);
   try {
     const keepDetails = (kept: unknown) => heartbeat.keep(kept);
@@ -60,7 +62,7 @@ export async function runStage<T>(
       report({ stage, attempt, waiting }).catch((err) => log.debug({ err }, 'could not report the provider queue'));
     };
     const result = await work({ log, signal: activity.cancellationSignal, earlierDetails, keepDetails, reportWaiting });
-    log.info('stage finished');
+    log.info({ durationMs: Math.round(performance.now() - startedAt) }, 'stage finished');
     observed.succeeded();
     return result;
   } catch (err) {

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   isGrpcDeadlineError,
+  QueryRejectedError,
+  WorkflowClient,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -13,6 +15,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { InvalidRefinementInputError } from '../errors';
 import { findInputProblems, LIMITS, textProblem } from '../workflows/input-validation';
 import { initialProgress } from '../workflows/progress';
@@ -25,7 +28,7 @@ import {
 } from '../workflows/messages';
 import type { refineConcept } from '../workflows/refine-concept';
 import type { StagePolicyOverrides } from '../workflows/stage-policies';
-import type { RefinementInput, RefinementProgress, RefinementResult, RefinementStatus, WebhookPolicy } from '../workflows/types';
+import type { RefinementInput, RefinementProgress, RefinementResult, RefinementReturn, RefinementStatus, WebhookPolicy } from '../workflows/types';
 
 export type StartRefinementRequest = Omit<RefinementInput, 'taskId' | 'stagePolicies'> & { taskId?: string };
 
@@ -88,11 +91,31 @@ export function refinementStatusOf(execution: WorkflowExecutionStatusName): Refi
 
 const WORKFLOW_TASK_TIMEOUT = '5s';
 
+export interface WatchOptions {
+  /** The first wait between two looks, and the wait after a look that saw a change. */
+  intervalMs?: number;
+  /** The longest wait between two looks while nothing changes. */
+  maxIntervalMs?: number;
+  signal?: AbortSignal;
+  /** Progress the caller has just read. */
+  initial?: RefinementProgress;
+}
+
 export class RefinementClient {
+  /**
+   * The same connection, codec and interceptors, but a progress query to a closed run is refused by
+   * the server at once instead of being replayed on a worker: following a running refinement costs
+   * one request per look, with no describe beside it.
+   */
+  private readonly openRunQueries: WorkflowClient;
+
   constructor(
     private readonly client: Client,
     private readonly options: RefinementClientOptions,
-  ) {}
+  ) {
+    const { loadedDataConverter, ...workflowOptions } = client.workflow.options;
+    this.openRunQueries = new WorkflowClient({ ...workflowOptions, dataConverter: loadedDataConverter, queryRejectCondition: 'NOT_OPEN' });
+  }
 
   /** Starting the same task id again, while it runs or after it ended, returns that same refinement. */
   async start(request: StartRefinementRequest): Promise<StartedRefinement> {
@@ -136,36 +159,63 @@ export class RefinementClient {
     return input;
   }
 
-  /** Where the refinement stands: the workflow's own account, with the server's status as the authority. */
+  /**
+   * Where the refinement stands: the workflow's own account, with the server's status as the
+   * authority. While the run is open that is one query; a closed run is asked again (a worker
+   * replays it) and checked against the server's record.
+   */
   async progress(taskId: string): Promise<RefinementProgress> {
-    const handle = this.handle(taskId);
+    try {
+      return (await this.withQueryDeadline(() => this.openRunQueries.getHandle<typeof refineConcept>(workflowIdFor(taskId)).query(progressQuery))) ?? (await this.progressFromServer(taskId));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RefinementNotFoundError(taskId);
+      if (!(err instanceof QueryRejectedError)) throw err;
+      return this.progressOfClosedRun(taskId, err.status);
+    }
+  }
+
+  /**
+   * A closed run: its own final account, unless it was stopped from outside (terminated, timed out)
+   * without noticing. A completed run returned that account with its result; others are asked.
+   */
+  private async progressOfClosedRun(taskId: string, status: temporal.api.enums.v1.WorkflowExecutionStatus): Promise<RefinementProgress> {
+    if (status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+      const { finalProgress, ...result } = await this.handle(taskId).result();
+      if (finalProgress) return { ...finalProgress, result };
+    }
+    const progress = await this.withQueryDeadline(() => this.handle(taskId).query(progressQuery));
+    if (progress && progress.status !== 'running') return progress;
+    return this.progressFromServer(taskId, progress);
+  }
+
+  /** What the server alone knows, over the workflow's last account if there is one. */
+  private async progressFromServer(taskId: string, reported?: RefinementProgress): Promise<RefinementProgress> {
     const description = await this.describe(taskId);
-    const progress = await this.client
-      .withDeadline(Date.now() + (this.options.queryTimeoutMs ?? 5_000), () => handle.query(progressQuery))
-      .catch((err) => {
-        // No worker answered in time: fall back to what the server alone knows.
-        if (isGrpcDeadlineError(err)) return undefined;
-        throw err;
-      });
     const status = refinementStatusOf(description.status.name);
-    if (progress && (status === 'running' || progress.status !== 'running')) return progress;
-    // No worker answered, or the run was terminated/timed out without the workflow noticing.
-    const base = progress ?? initialProgress(taskId, description.startTime.toISOString());
+    const base = reported ?? initialProgress(taskId, description.startTime.toISOString());
     if (status === 'running') return base;
     const finishedAt = description.closeTime?.toISOString() ?? base.updatedAt;
     if (status === 'cancelled') {
       const reason = String(description.memo?.cancellationReason ?? 'cancel requested through Temporal');
       return { ...base, status: 'cancelled', finishedAt, cancellation: { reason, requestedAt: finishedAt, outcome: 'cancelled' } };
     }
-    if (status === 'completed') return { ...base, status, finishedAt, result: await handle.result() };
+    if (status === 'completed') return { ...base, status, finishedAt, result: withoutProgress(await this.handle(taskId).result()) };
     const ended = description.status.name.toLowerCase();
     return { ...base, status, finishedAt, lastFailure: base.lastFailure ?? `the run ended ${ended}` };
+  }
+
+  /** A progress query that gives up after queryTimeoutMs: undefined when no worker answered in time. */
+  private async withQueryDeadline(query: () => Promise<RefinementProgress>): Promise<RefinementProgress | undefined> {
+    return this.client.withDeadline(Date.now() + (this.options.queryTimeoutMs ?? 5_000), query).catch((err) => {
+      if (isGrpcDeadlineError(err)) return undefined;
+      throw err;
+    });
   }
 
   /** Waits for the end. Throws RefinementUnsuccessfulError when it failed or was cancelled. */
   async result(taskId: string): Promise<RefinementResult> {
     try {
-      return await this.handle(taskId).result();
+      return withoutProgress(await this.handle(taskId).result());
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new RefinementNotFoundError(taskId);
       if (!(err instanceof WorkflowFailedError)) throw err;
@@ -190,23 +240,34 @@ export class RefinementClient {
     return after.cancellation?.outcome === 'too-late' || after.status === 'completed' ? 'too-late' : 'cancelling';
   }
 
-  /** Calls `onChange` whenever the progress changes, until the refinement ends; returns the last one. */
+  /**
+   * Calls `onChange` whenever the progress changes, until the refinement ends; returns the last one.
+   * Looks again after `intervalMs`; each look that saw no change makes the next wait 1.5 times
+   * longer, up to `maxIntervalMs`, so a stage that takes long is not asked about four times a second. `initial`
+   * is progress the caller has just read: it is reported first instead of being read again.
+   */
   async watch(
     taskId: string,
     onChange: (progress: RefinementProgress) => void,
-    { intervalMs = 250, signal }: { intervalMs?: number; signal?: AbortSignal } = {},
+    { intervalMs = 250, maxIntervalMs = 1_000, signal, initial }: WatchOptions = {},
   ): Promise<RefinementProgress> {
     let last = '';
+    let wait = intervalMs;
+    signal?.throwIfAborted();
+    let progress = initial ?? (await this.progress(taskId));
     for (;;) {
-      signal?.throwIfAborted();
-      const progress = await this.progress(taskId);
       const key = JSON.stringify([progress.status, progress.currentStage, progress.finishedStages, progress.attempt, progress.lastFailure, progress.providerQueue]);
       if (key !== last) {
         last = key;
+        wait = intervalMs;
         onChange(progress);
+      } else {
+        wait = Math.min(maxIntervalMs, Math.round(wait * 1.5));
       }
       if (progress.status !== 'running') return progress;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      signal?.throwIfAborted();
+      progress = await this.progress(taskId);
     }
   }
 
@@ -222,4 +283,9 @@ export class RefinementClient {
       throw err;
     }
   }
+}
+
+/** The result alone, as the API and the CLI show it. */
+function withoutProgress({ finalProgress: _progress, ...result }: RefinementReturn): RefinementResult {
+  return result;
 }

@@ -5,7 +5,7 @@
  * plugin registered under its prefix.
  */
 import fastifyMultipart from '@fastify/multipart';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import pino, { type Logger } from 'pino';
 import { temporalDataConverter } from '../temporal/connection';
@@ -13,7 +13,7 @@ import { requireUser } from './auth/require-user';
 import { apiDocs } from './http/api-docs';
 import { createContext, type GatewayServices, type RouteOptions } from './http/context';
 import { clientErrorProblem, errorHandling, frameworkErrorProblem } from './http/errors';
-import { observability, requestChildLogger, requestIdOf } from './http/observability';
+import { observability, RequestLogLines, requestChildLogger, requestIdOf } from './http/observability';
 import { addressRateLimit, userRateLimit } from './http/rate-limits';
 import { securityHeaders } from './http/security-headers';
 import { codecRoutes } from './routes/codec';
@@ -45,7 +45,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     trustProxy: false,
     // The caller's X-Request-Id or traceparent, else a new id; logged as `requestId` (http/observability.ts).
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // One line per request, `request completed`, rather than fastify's two.
+    logController: new RequestLogLines({ requestIdLogLabel: 'requestId' }),
     // The request's child binds `requestId`; marked so the log mixin does not add it a second time.
     childLoggerFactory: (logger, bindings, options) => requestChildLogger(logger, bindings, options),
     // Above every id rule (128), so the route's schema decides and names the field; only longer

@@ -26,6 +26,7 @@ export class ProgressFeed {
     private readonly refinements: RefinementClient,
     private readonly maxStreamsPerUser: number,
     private readonly intervalMs = 250,
+    private readonly maxIntervalMs = 1_000,
   ) {}
 
   /** Takes a stream slot for the user; false when they already hold the maximum. Release with releaseStream. */
@@ -44,11 +45,12 @@ export class ProgressFeed {
 
   /**
    * Calls `onChange` with every change of the refinement's progress until it ends (resolving with
-   * the final progress) or `signal` aborts (rejecting with its reason).
+   * the final progress) or `signal` aborts (rejecting with its reason). `seen` is progress the caller
+   * has just read: a new poll starts from it instead of reading it again.
    */
-  async watch(taskId: string, onChange: Listener, signal: AbortSignal): Promise<RefinementProgress> {
+  async watch(taskId: string, onChange: Listener, signal: AbortSignal, seen?: RefinementProgress): Promise<RefinementProgress> {
     signal.throwIfAborted();
-    const poll = this.polls.get(taskId) ?? this.startPoll(taskId);
+    const poll = this.polls.get(taskId) ?? this.startPoll(taskId, seen);
     poll.listeners.add(onChange);
     if (poll.last) onChange(poll.last);
     const left = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
@@ -69,7 +71,7 @@ export class ProgressFeed {
     return this.polls.size;
   }
 
-  private startPoll(taskId: string): Poll {
+  private startPoll(taskId: string, seen: RefinementProgress | undefined): Poll {
     const stop = new AbortController();
     const poll: Poll = { listeners: new Set(), stop, done: Promise.resolve(undefined as never) };
     poll.done = this.refinements
@@ -79,7 +81,7 @@ export class ProgressFeed {
           poll.last = progress;
           for (const listener of poll.listeners) listener(progress);
         },
-        { intervalMs: this.intervalMs, signal: stop.signal },
+        { intervalMs: this.intervalMs, maxIntervalMs: this.maxIntervalMs, signal: stop.signal, initial: seen },
       )
       .finally(() => {
         if (this.polls.get(taskId) === poll) this.polls.delete(taskId);

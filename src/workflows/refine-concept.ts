@@ -29,10 +29,10 @@ import { findInputProblems } from './input-validation';
 import { cancelRefinementSignal, progressQuery, providerTaskQueue, refinementStageKey, stageAttemptSignal, userIdKey } from './messages';
 import { ProgressTracker } from './progress';
 import { resolveStagePolicies, type PolicyName, type Stage, type StagePolicy } from './stage-policies';
-import { refinementRequestOf, type RefinementInput, type RefinementResult } from './types';
+import { refinementRequestOf, type RefinementInput, type RefinementResult, type RefinementReturn } from './types';
 import { deliverRefinementEvent } from './webhooks';
 
-export async function refineConcept(input: RefinementInput): Promise<RefinementResult> {
+export async function refineConcept(input: RefinementInput): Promise<RefinementReturn> {
   const { taskId, userId } = input;
   const changes = new WorkflowChanges();
   const progress = new ProgressTracker(taskId);
@@ -84,7 +84,8 @@ export async function refineConcept(input: RefinementInput): Promise<RefinementR
   await CancellationScope.nonCancellable(() => stages.cleanup.discardArtifacts({ taskId, userId, includePublished: false }));
   progress.completed(result);
   await notifyWebhooks(input, 'refinement.completed', progress, changes);
-  return result;
+  const { result: _beside, ...finalProgress } = progress.snapshot();
+  return { ...result, finalProgress };
 }
 
 /**

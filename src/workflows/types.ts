@@ -86,6 +86,15 @@ export interface RefinementResult {
 }
 
 /**
+ * What a completed run returns: its result, and its final progress (without the result, which is
+ * beside it), so that a reader of the closed run gets the whole account from the server without a
+ * worker replaying the run to answer a query. Runs of builds before it return the result alone.
+ */
+export interface RefinementReturn extends RefinementResult {
+  finalProgress?: Omit<RefinementProgress, 'result'>;
+}
+
+/**
  * A claim check: where a staged image lives in the image store, never the bytes themselves, so image
  * data stays out of workflow history.
  */

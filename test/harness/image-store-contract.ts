@@ -1,14 +1,15 @@
 /**
  * The behaviour every ImageStore must have, as one suite that each store's test file runs against a
  * real instance (a temp folder; a prefix in the run's SeaweedFS bucket). A subject exposes the store
- * plus raw views of its storage, so the suite can see what the store's own API hides: sidecars,
- * temp files, unfinished multipart uploads.
+ * plus raw views of its storage, so the suite can see what the store's own API hides: where the
+ * metadata is, temp files, unfinished multipart uploads.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError, type ImageStore } from '../../src/adapters/image-store/image-store';
+import type { MetaFile } from '../../src/adapters/image-store/meta-sidecar';
 
 export interface ContractSubject {
   store: ImageStore;
@@ -19,6 +20,10 @@ export interface ContractSubject {
   listRaw(): Promise<string[]>;
   /** The raw bytes under a storage key, e.g. a `.meta.json` sidecar. */
   readRaw(key: string): Promise<Buffer>;
+  /** The content type and metadata stored for a blob. Default: its `.meta.json` sidecar, read raw. */
+  readMeta?(key: string): Promise<MetaFile>;
+  /** The raw keys one stored blob occupies. Default: the blob and its `.meta.json` sidecar. */
+  rawKeysOf?(key: string): string[];
   /** What a writer killed mid-write of `key` leaves behind (a temp file; an unfinished multipart upload). */
   leavePartialWrite(key: string): Promise<void>;
   close(): Promise<void>;
@@ -35,6 +40,10 @@ async function readStream(stream: Readable): Promise<Buffer> {
 export function imageStoreContract(create: () => Promise<ContractSubject>): void {
   let subject: ContractSubject;
   let store: ImageStore;
+  const readMeta = async (key: string): Promise<MetaFile> =>
+    subject.readMeta ? subject.readMeta(key) : JSON.parse((await subject.readRaw(`${key}.meta.json`)).toString('utf8'));
+  /** The raw keys of these stored blobs, sorted. */
+  const rawKeysOf = (...keys: string[]): string[] => keys.flatMap((k) => (subject.rawKeysOf ? subject.rawKeysOf(k) : [k, `${k}.meta.json`])).sort();
   /** A local folder for putFile's sources and getFile's targets. */
   let local: string;
 
@@ -68,8 +77,7 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
       const metadata = { taskId: 'task-1', userId: 'user-1', refinementPrompt: 'more autumn 🍂, 秋', notes: ['a'.repeat(3000)] };
       await store.put('refined/user-1/task-1.png', PNG, { contentType: 'image/png', metadata });
 
-      const meta = JSON.parse((await subject.readRaw('refined/user-1/task-1.png.meta.json')).toString('utf8'));
-      expect(meta).toEqual({ contentType: 'image/png', metadata });
+      expect(await readMeta('refined/user-1/task-1.png')).toEqual({ contentType: 'image/png', metadata });
     });
 
     it('overwrites an existing key, blob and metadata alike (a retry does not duplicate)', async () => {
@@ -78,9 +86,8 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
       await store.put('a/b.png', replacement, { contentType: 'image/webp', metadata: { version: 2 } });
 
       await expect(store.get('a/b.png')).resolves.toEqual({ data: replacement, contentType: 'image/webp' });
-      const meta = JSON.parse((await subject.readRaw('a/b.png.meta.json')).toString('utf8'));
-      expect(meta.metadata).toEqual({ version: 2 });
-      expect(await subject.listRaw()).toEqual(['a/b.png', 'a/b.png.meta.json']);
+      expect((await readMeta('a/b.png')).metadata).toEqual({ version: 2 });
+      expect(await subject.listRaw()).toEqual(rawKeysOf('a/b.png'));
     });
 
     it('throws BlobNotFoundError for an absent key, also under a path that is a blob', async () => {
@@ -98,7 +105,7 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
         Array.from({ length: 20 }, (_, i) => store.put(`staged/k${i % 4}.png`, Buffer.from(`blob ${i}`), { contentType: 'image/png' })),
       );
 
-      expect(await subject.listRaw()).toEqual(['k0', 'k1', 'k2', 'k3'].flatMap((k) => [`staged/${k}.png`, `staged/${k}.png.meta.json`]));
+      expect(await subject.listRaw()).toEqual(rawKeysOf(...['k0', 'k1', 'k2', 'k3'].map((k) => `staged/${k}.png`)));
       for (const k of ['k0', 'k1', 'k2', 'k3']) {
         expect((await store.get(`staged/${k}.png`)).data.toString()).toMatch(/^blob \d+$/);
       }
@@ -115,10 +122,9 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
 
       expect(stored).toEqual(store.describe('staging/t1/original'));
       await expect(store.get('staging/t1/original')).resolves.toEqual({ data: PNG, contentType: 'image/png' });
-      const meta = JSON.parse((await subject.readRaw('staging/t1/original.meta.json')).toString('utf8'));
-      expect(meta).toEqual({ contentType: 'image/png', metadata });
+      expect(await readMeta('staging/t1/original')).toEqual({ contentType: 'image/png', metadata });
       expect(await fs.readFile(file)).toEqual(PNG);
-      expect(await subject.listRaw()).toEqual(['staging/t1/original', 'staging/t1/original.meta.json']);
+      expect(await subject.listRaw()).toEqual(rawKeysOf('staging/t1/original'));
     });
 
     it('putFile overwrites an existing key', async () => {
@@ -129,7 +135,7 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
       await store.putFile('a/b.png', file, { contentType: 'image/webp' });
 
       await expect(store.get('a/b.png')).resolves.toEqual({ data: Buffer.from('second version'), contentType: 'image/webp' });
-      expect(await subject.listRaw()).toEqual(['a/b.png', 'a/b.png.meta.json']);
+      expect(await subject.listRaw()).toEqual(rawKeysOf('a/b.png'));
     });
 
     it('copy stores the blob again under its own content type and metadata, and keeps the source', async () => {
@@ -140,9 +146,9 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
 
       expect(stored).toEqual(store.describe('refined/u/t1.png'));
       await expect(store.get('refined/u/t1.png')).resolves.toEqual({ data: PNG, contentType: 'image/png' });
-      expect(JSON.parse((await subject.readRaw('refined/u/t1.png.meta.json')).toString('utf8'))).toEqual({ contentType: 'image/png', metadata });
+      expect(await readMeta('refined/u/t1.png')).toEqual({ contentType: 'image/png', metadata });
       await expect(store.get('staging/t1/refined')).resolves.toEqual({ data: PNG, contentType: 'image/png' });
-      expect(JSON.parse((await subject.readRaw('staging/t1/refined.meta.json')).toString('utf8')).metadata).toEqual({ staged: true });
+      expect((await readMeta('staging/t1/refined')).metadata).toEqual({ staged: true });
     });
 
     it('copy overwrites the target, and of an absent source throws BlobNotFoundError and stores nothing', async () => {
@@ -152,7 +158,7 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
       await expect(store.get('b.png')).resolves.toEqual({ data: Buffer.from('new'), contentType: 'image/png' });
 
       await expect(store.copy('missing.png', 'c.png', { contentType: 'image/png' })).rejects.toBeInstanceOf(BlobNotFoundError);
-      expect(await subject.listRaw()).toEqual(['a.png', 'a.png.meta.json', 'b.png', 'b.png.meta.json']);
+      expect(await subject.listRaw()).toEqual(rawKeysOf('a.png', 'b.png'));
     });
 
     it('getFile writes the blob to a local file, replacing what was there, and says what it wrote', async () => {
@@ -177,7 +183,7 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
       await store.put('refined/user-2/task-2.png', PNG, { contentType: 'image/png' });
 
       await expect(store.remove(['refined/user-1/task-1.png', 'refined/user-1/absent.png'])).resolves.toBe(1);
-      expect(await subject.listRaw()).toEqual(['refined/user-2/task-2.png', 'refined/user-2/task-2.png.meta.json']);
+      expect(await subject.listRaw()).toEqual(rawKeysOf('refined/user-2/task-2.png'));
 
       await expect(store.remove(['refined/user-2/task-2.png'])).resolves.toBe(1);
       await expect(store.remove(['refined/user-2/task-2.png'])).resolves.toBe(0);
@@ -209,7 +215,7 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
 
       await store.removePartialWrites(['refined/u/t.png', 'refined/u/absent.webp']);
 
-      expect(await subject.listRaw()).toEqual(['refined/u/other.png', 'refined/u/other.png.meta.json', 'refined/u/t.png', 'refined/u/t.png.meta.json']);
+      expect(await subject.listRaw()).toEqual(rawKeysOf('refined/u/other.png', 'refined/u/t.png'));
       await expect(store.get('refined/u/t.png')).resolves.toEqual({ data: PNG, contentType: 'image/png' });
     });
 
@@ -223,7 +229,7 @@ export function imageStoreContract(create: () => Promise<ContractSubject>): void
       await store.removePrefix('staging/t1');
       await store.removePrefix('staging/absent');
 
-      expect(await subject.listRaw()).toEqual(['staging/t10/original', 'staging/t10/original.meta.json']);
+      expect(await subject.listRaw()).toEqual(rawKeysOf('staging/t10/original'));
     });
   });
 

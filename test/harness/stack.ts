@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { openConceptStore } from '../../src/adapters/concept-store/knex-concept-store';
+import type { MetaFile } from '../../src/adapters/image-store/meta-sidecar';
+import { readObjectMetadata } from '../../src/adapters/image-store/s3-object-metadata';
 import type { ConceptStore } from '../../src/adapters/concept-store/concept-store';
 import { loadConfig, type Config } from '../../src/config';
 import { RefinementClient, type StartRefinementRequest } from '../../src/client/refinements';
@@ -175,6 +177,27 @@ export class TestStack {
     } finally {
       client.destroy();
     }
+  }
+
+  /** The content type and metadata stored with a blob: its sidecar, or (S3) the object's own metadata when it fits there. */
+  async storedMetadata(key: string): Promise<MetaFile> {
+    const store = this.config.imageStore;
+    if (store.kind === 'filesystem') return JSON.parse((await this.readStored(`${key}.meta.json`)).toString('utf8')) as MetaFile;
+    const client = s3ClientFor(this.env);
+    try {
+      return await readObjectMetadata({ client, bucket: store.bucket }, `${store.prefix}/${key}`);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /**
+   * The keys storedKeys lists for these blobs, sorted: each with its `.meta.json` sidecar in a
+   * filesystem store; alone in S3, whose objects carry everyday metadata themselves.
+   */
+  keysOfBlobs(...keys: string[]): string[] {
+    const withSidecar = this.config.imageStore.kind === 'filesystem';
+    return keys.flatMap((key) => (withSidecar ? [key, `${key}.meta.json`] : [key])).sort();
   }
 
   /** Every file under a filesystem store, relative to its root (prefer storedKeys, which works for both). */

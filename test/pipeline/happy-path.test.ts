@@ -87,7 +87,8 @@ describe.each(cases)('refinement on the $name with $database and the $imageStore
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
     expect(after.channels[0].mean - after.channels[2].mean).toBeGreaterThan(before.channels[0].mean - before.channels[2].mean);
 
-    const metadata = JSON.parse((await stack.readStored(`refined/user-123/${taskId}.png.meta.json`)).toString('utf8'));
+    const metadata = await stack.storedMetadata(`refined/user-123/${taskId}.png`);
+    expect(metadata.contentType).toBe('image/png');
     expect(metadata.metadata).toMatchObject({
       taskId,
       userId: 'user-123',
@@ -97,7 +98,7 @@ describe.each(cases)('refinement on the $name with $database and the $imageStore
     });
 
     // Only the published image and its metadata remain: the staged claim checks are gone.
-    expect(await stack.storedKeys()).toEqual([`refined/user-123/${taskId}.png`, `refined/user-123/${taskId}.png.meta.json`]);
+    expect(await stack.storedKeys()).toEqual(stack.keysOfBlobs(`refined/user-123/${taskId}.png`));
 
     const progress = await stack.refinements.progress(taskId);
     expect(progress).toMatchObject({

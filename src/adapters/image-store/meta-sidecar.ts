@@ -1,4 +1,8 @@
-/** The sidecar `<key>.meta.json` both image stores keep beside a blob: its content type and the caller's metadata. */
+/**
+ * The sidecar `<key>.meta.json` beside a blob: its content type and the caller's metadata. The
+ * filesystem store keeps one for every blob; the S3 store only for metadata too large to ride on the
+ * object (s3-object-metadata.ts), and reads those of earlier versions, which kept one for every blob.
+ */
 import type { PutOptions } from './image-store';
 
 export interface MetaFile {

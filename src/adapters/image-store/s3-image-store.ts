@@ -1,10 +1,10 @@
 /**
  * An ImageStore on the S3 API (AWS S3, SeaweedFS, MinIO, Garage, Cloudflare R2). Each blob is the
- * object `<prefix>/<key>`; its metadata is the sidecar object `<prefix>/<key>.meta.json`, as in the
- * filesystem store. A sidecar rather than S3 user metadata because user metadata is capped at 2 KB
- * per object and must be header-safe ASCII, while a refinement's metadata holds prompts and
- * descriptions of any script and length; the sidecar also reads the same in both stores. The blob's
- * content type is its own Content-Type, so reading a blob needs one request.
+ * object `<prefix>/<key>`, with its own Content-Type, so reading a blob needs one request. The
+ * caller's metadata rides on the object as S3 user metadata when it fits (2 KB), so storing a blob
+ * is one request too; a refinement's metadata holds prompts of any length, and what does not fit
+ * goes in the sidecar object `<prefix>/<key>.meta.json`, as earlier versions stored all metadata
+ * (s3-object-metadata.ts). Removals take the sidecar key along in the same DeleteObjects request.
  *
  * A PUT replaces an object whole, so a reader never sees a torn blob. Large blobs go up as multipart
  * uploads (lib-storage), which S3 keeps, invisible, until completed or aborted: a worker killed mid-
@@ -27,10 +27,11 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobNotFoundError, type ImageStore, type OpenedBlob, type PutOptions, type StoredObject } from './image-store';
 import { assertSafeKey, isSafeKey, META_SUFFIX } from './image-keys';
-import { serialiseMetaFile } from './meta-sidecar';
+import type { MetaFile } from './meta-sidecar';
 import { readAll, writeAllToFile } from './s3-bodies';
 import { abortUploads, abortUploadsUnder, deleteObjects, type S3Bucket } from './s3-cleanup';
 import { toS3StoreError } from './s3-errors';
+import { placeMetadata, readObjectMetadata } from './s3-object-metadata';
 
 export interface S3ImageStoreOptions {
   bucket: string;
@@ -83,16 +84,14 @@ export class S3ImageStore implements ImageStore {
 
   async put(key: string, data: Buffer, options: PutOptions): Promise<StoredObject> {
     const objectKey = this.objectKey(key);
-    const meta = serialiseMetaFile(options);
+    const { objectMetadata, sidecar } = placeMetadata(options);
     await this.call(`store ${key}`, async () => {
-      // Meta first: once the blob (the thing `exists`/`get` look at) appears, its meta is already there.
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: objectKey + META_SUFFIX, Body: meta, ContentType: 'application/json' }),
-      );
+      // A sidecar first: once the blob (the thing `exists`/`get` look at) appears, its metadata is already there.
+      if (sidecar) await this.putSidecar(objectKey, sidecar);
       // One PUT below the part size, a multipart upload above it; a failed multipart upload is aborted.
       await new Upload({
         client: this.client,
-        params: { Bucket: this.bucket, Key: objectKey, Body: data, ContentType: options.contentType },
+        params: { Bucket: this.bucket, Key: objectKey, Body: data, ContentType: options.contentType, Metadata: objectMetadata },
         partSize: this.partSize,
         queueSize: QUEUE_SIZE,
         leavePartsOnError: false,
@@ -111,18 +110,18 @@ export class S3ImageStore implements ImageStore {
     return this.put(key, await fs.readFile(file), options);
   }
 
-  /** A server-side copy: the bytes do not pass through this process. */
+  /**
+   * A server-side copy: the bytes do not pass through this process. The target gets the new metadata,
+   * not the source's (REPLACE). A copy of an absent source fails and writes nothing; when a sidecar
+   * must be written first, the source is looked at before it, so that nothing is left then either.
+   */
   async copy(from: string, to: string, options: PutOptions): Promise<StoredObject> {
     const source = this.objectKey(from);
     const target = this.objectKey(to);
-    const meta = serialiseMetaFile(options);
-    // The source first: an absent one must leave nothing behind, not even the sidecar.
-    await this.call(`check ${from}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: source })), from);
+    const { objectMetadata, sidecar } = placeMetadata(options);
+    if (sidecar) await this.call(`check ${from}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: source })), from);
     await this.call(`store ${to}`, async () => {
-      // Meta first, as in put.
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: target + META_SUFFIX, Body: meta, ContentType: 'application/json' }),
-      );
+      if (sidecar) await this.putSidecar(target, sidecar);
       await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
@@ -130,6 +129,7 @@ export class S3ImageStore implements ImageStore {
           // Keys are plain segments (image-keys.ts), so the source needs no further escaping.
           CopySource: `${this.bucket}/${source}`,
           ContentType: options.contentType,
+          Metadata: objectMetadata,
           MetadataDirective: 'REPLACE',
         }),
       );
@@ -172,6 +172,12 @@ export class S3ImageStore implements ImageStore {
     }
   }
 
+  /** The content type and metadata stored with a blob, wherever this or an earlier version put them. Throws `BlobNotFoundError` when the key is absent. */
+  async metadataOf(key: string): Promise<MetaFile> {
+    const objectKey = this.objectKey(key);
+    return this.call(`read the metadata of ${key}`, () => readObjectMetadata(this.target, objectKey), key);
+  }
+
   async remove(keys: string[]): Promise<number> {
     // Validate every key up front so a bad one in the middle does not leave a partial removal.
     const objectKeys = keys.map((key) => this.objectKey(key));
@@ -179,6 +185,7 @@ export class S3ImageStore implements ImageStore {
     // DeleteObjects reports absent keys as deleted too, so look first to count what was there.
     const present = await Promise.all(keys.map((key) => this.exists(key)));
     await this.call(`remove ${keys.join(', ')}`, async () => {
+      // Sidecars are named whether or not there is one: an absent key costs nothing in a multi-delete.
       await deleteObjects(this.target, objectKeys.flatMap((k) => [k, k + META_SUFFIX]));
       await abortUploads(this.target, objectKeys);
     });
@@ -240,7 +247,13 @@ export class S3ImageStore implements ImageStore {
     this.client.destroy();
   }
 
-  /** The client and bucket, for the removals in s3-cleanup.ts. */
+  private async putSidecar(objectKey: string, sidecar: Buffer): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: objectKey + META_SUFFIX, Body: sidecar, ContentType: 'application/json' }),
+    );
+  }
+
+  /** The client and bucket, for s3-cleanup.ts and s3-object-metadata.ts. */
   private get target(): S3Bucket {
     return { client: this.client, bucket: this.bucket };
   }

@@ -10,6 +10,7 @@ import type { GatewayConfig } from '../../config';
 import { ID_PATTERN } from '../../workflows/input-validation';
 import { HttpProblem, ProblemType } from '../http/problems';
 import { looksLikeApiKey, type ApiKeys } from '../stores/api-keys';
+import { VerifiedTokens } from './verified-tokens';
 
 export interface AuthenticatedUser {
   id: string;
@@ -32,9 +33,14 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export class Authenticator {
   private readonly verify: (token: string) => Promise<JWTPayload>;
 
+  /**
+   * `verified`: JWTs already checked, for their lifetime and at most a minute. API keys are not
+   * kept: a revoked key must be refused at its next request, and its check is one indexed lookup.
+   */
   constructor(
     auth: GatewayConfig['auth'],
     private readonly apiKeys: ApiKeys,
+    private readonly verified = new VerifiedTokens(),
   ) {
     const checks: JWTVerifyOptions = {
       issuer: auth.issuer,
@@ -71,9 +77,13 @@ export class Authenticator {
   }
 
   /** The claims of a JWT from the identity provider (signature, issuer, audience, expiry checked), or a 401. */
-  async verifyJwt(token: string): Promise<JWTPayload> {
+  async verifyJwt(token: string): Promise<Readonly<JWTPayload>> {
+    const known = this.verified.get(token);
+    if (known) return known;
     try {
-      return await this.verify(token);
+      const claims = await this.verify(token);
+      this.verified.remember(token, claims);
+      return claims;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthorized('token expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed && CLAIM_NAMES[err.claim]) {

@@ -7,14 +7,15 @@
  *    the Temporal client's start call and the store operations become its children;
  *  - Prometheus metrics: request durations by route pattern, admissions and refusals, open streams;
  *  - GET /metrics: with GATEWAY_METRICS_TOKEN set, for `Authorization: Bearer <token>` only;
- *    without one, for loopback clients only (404 to everyone else, like any unknown route).
+ *    without one, for loopback clients only (404 to everyone else, like any unknown route);
+ *  - one log line per request (RequestLogLines), where fastify writes two.
  * Hand-written rather than @fastify/otel: that plugin is built on the OpenTelemetry 2.x SDK, while
  * Temporal's 1.24 interceptors are on 1.x, and these few hooks are all the gateway needs.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { runWithLogContext } from '../../observability/log-context';
 import {
@@ -44,6 +45,22 @@ export function requestIdOf(request: IncomingMessage): string {
   const traceId = TRACEPARENT.exec(String(request.headers.traceparent ?? '').trim())?.[1];
   if (traceId && !/^0+$/.test(traceId)) return traceId;
   return randomUUID();
+}
+
+/**
+ * fastify's request log lines, one per request instead of two: `request completed` (or `request
+ * errored`) when the response is sent, carrying what fastify's `incoming request` line said about
+ * the request (`req`, through fastify's serializer: method, URL, host, client address and port)
+ * beside `res.statusCode` and `responseTime`. fastify's other lines (errors, broken streams) are its own.
+ */
+export class RequestLogLines extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
 }
 
 interface RequestTelemetry {

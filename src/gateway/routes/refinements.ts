@@ -11,6 +11,7 @@ import type { GatewayContext, RouteOptions } from '../http/context';
 import { HttpProblem, notFound, ProblemType, validationProblem } from '../http/problems';
 import { replyStarted } from '../started-reply';
 import type { OwnershipRow } from '../stores/ownership';
+import type { RefinementProgress } from '../../workflows/types';
 import { readMultipartRefinement } from './refinements.multipart';
 import {
   cancelAccepted,
@@ -124,8 +125,9 @@ export const refinementRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app,
     },
     async (request, reply) => {
       const row = await requireOwned(request.user.id, request.params.taskId);
-      // Read once before streaming, so an unknown workflow is still an ordinary 404 answer.
-      await readProgress(ctx, request.params.taskId);
+      // Read once before streaming, so an unknown workflow is still an ordinary 404 answer; the
+      // stream starts from what this read saw.
+      const seen = await readProgress(ctx, request.params.taskId);
       if (!ctx.progressFeed.acquireStream(request.user.id)) {
         throw new HttpProblem(
           {
@@ -138,7 +140,7 @@ export const refinementRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app,
         );
       }
       try {
-        await streamRefinementEvents(ctx, request, reply, row);
+        await streamRefinementEvents(ctx, request, reply, row, seen);
       } finally {
         ctx.progressFeed.releaseStream(request.user.id);
       }
@@ -199,7 +201,13 @@ async function readProgress(ctx: GatewayContext, taskId: string) {
 /** Comment lines this often keep proxies and load balancers from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
 
-async function streamRefinementEvents(ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply, row: OwnershipRow): Promise<void> {
+async function streamRefinementEvents(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  row: OwnershipRow,
+  seen: RefinementProgress,
+): Promise<void> {
   const taskId = row.task_id;
   reply.hijack();
   const res = reply.raw;
@@ -218,7 +226,7 @@ async function streamRefinementEvents(ctx: GatewayContext, request: FastifyReque
   request.raw.on('close', () => stop.abort());
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   try {
-    const last = await ctx.progressFeed.watch(taskId, (progress) => send('progress', ctx.views.refinement(progress, row)), stop.signal);
+    const last = await ctx.progressFeed.watch(taskId, (progress) => send('progress', ctx.views.refinement(progress, row)), stop.signal, seen);
     await ctx.statusCache.record(last);
     send('end', ctx.views.refinement(last, row));
   } catch (err) {

@@ -140,8 +140,9 @@ describe('one completed and one failed refinement', () => {
     expect(ofTask.length).toBeGreaterThanOrEqual(8);
     for (const line of ofTask) expect(line).toMatchObject({ requestId, traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(new Set(ofTask.map((l) => l.traceId)).size).toBe(1);
-    const started = ofTask.filter((l) => l.msg === 'stage started').map((l) => l.stage);
-    expect(new Set(started)).toEqual(new Set(['download', 'refine', 'storeImage', 'storeConcept']));
+    const finished = ofTask.filter((l) => l.msg === 'stage finished');
+    expect(new Set(finished.map((l) => l.stage))).toEqual(new Set(['download', 'refine', 'storeImage', 'storeConcept']));
+    for (const line of finished) expect(line.durationMs).toEqual(expect.any(Number));
   });
 
   test('one trace: gateway → workflow → the four stages → the outgoing HTTP calls, parents intact', async () => {
