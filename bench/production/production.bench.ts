@@ -4,12 +4,12 @@
  * as the web page drives it (half uploads, half URL downloads, each followed on its SSE stream), beside
  * B0 (the five stages called directly in this process, on the same S3 store and database) in the same run.
  *
- *   npm run bench:production -- [--refinements 300] [--in-flight 32] [--size 64] [--profile]
+ *   npm run bench:production -- [--refinements 300] [--in-flight 32] [--size 64] [--profile] [--server-env KEY=VALUE ...]
  *
  * Prints throughput, client latency p50/p95/p99, CPU per refinement of every process (from /proc) and
  * the load average. `--profile` runs worker 1 and the gateway under `node --cpu-prof` and prints where
- * their JavaScript threads spent their time (profiling itself costs CPU: compare CPU figures only
- * between runs of the same kind).
+ * their JavaScript threads spent their time, and where the Temporal server spent its CPU (its pprof
+ * endpoint); profiling itself costs CPU: compare CPU figures only between runs of the same kind.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,7 +24,8 @@ import { ms, percentile, printTable } from '../pipeline/stats';
 import { GatewayDriver, type Origin } from './gateway-driver';
 import { BackendSampler, machineBusyMs, treeCpuMs } from './processes';
 import { monotonicUs, printSummary } from './profile-summary';
-import { metricsPortOf, perRefinement, requestCounts } from './server-requests';
+import { captureServerProfile, printServerProfile } from './server-profile';
+import { perRefinement, requestCounts, serverPortOf } from './server-requests';
 import { countS3Requests } from './s3-requests';
 import { ProductionTopology } from './topology';
 
@@ -33,6 +34,12 @@ const N = Number(option('--refinements') ?? 300);
 const IN_FLIGHT = Number(option('--in-flight') ?? 32);
 const SIZE = Number(option('--size') ?? 64);
 const PROFILE = argv.includes('--profile');
+/** `--server-env GOGC=200`: a setting of the Temporal server's process to measure (repeatable). */
+const SERVER_ENV = Object.fromEntries(
+  argv.flatMap((arg, i) => (arg === '--server-env' && argv[i + 1]?.includes('=') ? [argv[i + 1]!.split(/=(.*)/s).slice(0, 2)] : [])),
+) as Record<string, string>;
+/** Shorter than a run of the default size at this machine's pace, so that the whole profile is under load. */
+const SERVER_PROFILE_SECONDS = 15;
 const WARM_UP = 4;
 
 /** `total` runs, `inFlight` at a time, run i in slot i % inFlight; each run's latency. */
@@ -59,11 +66,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(N) || N < 2 || !Number.isInteger(IN_FLIGHT) || IN_FLIGHT < 1) throw new Error('--refinements needs an integer >= 2, --in-flight >= 1');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refinery-bench-production-'));
   const profileDir = PROFILE ? path.join(dir, 'profiles') : undefined;
-  console.log(`load average before: ${loadAverage()} (${os.cpus().length} cores); ${N} refinements at ${IN_FLIGHT} in flight, ${SIZE}x${SIZE} PNG${PROFILE ? ', profiling' : ''}`);
+  console.log(`load average before: ${loadAverage()} (${os.cpus().length} cores); ${N} refinements at ${IN_FLIGHT} in flight, ${SIZE}x${SIZE} PNG${PROFILE ? ', profiling' : ''}${Object.keys(SERVER_ENV).length ? `, server with ${JSON.stringify(SERVER_ENV)}` : ''}`);
   const images = await ImageServer.start();
   const png = await conceptPng(SIZE);
   const url = images.serve('/original.png', { body: png });
-  const topology = await ProductionTopology.start({ dir, profileDir });
+  const topology = await ProductionTopology.start({ dir, profileDir, serverEnv: SERVER_ENV });
   const pg = new BackendSampler(topology.databases);
   let stopping: Promise<void> | undefined;
   const stopTopology = () => (stopping ??= topology.stop());
@@ -101,14 +108,22 @@ async function main(): Promise<void> {
       postgres: pg.totalMs(),
       machine: machineBusyMs(),
     });
-    const metricsPort = metricsPortOf(pids.temporal);
+    const metricsPort = serverPortOf(pids.temporal, 'TEMPORAL_SERVER_METRICS_PORT');
     const requestsBefore = await requestCounts(metricsPort);
     const loadBefore = loadAverage();
     const before = read();
     const driverCpu = process.cpuUsage();
     const window = { fromUs: monotonicUs(), toUs: 0 };
+    const serverProfile = PROFILE ? path.join(profileDir!, 'temporal-server.pb.gz') : undefined;
+    // The server's profile covers the run's first SERVER_PROFILE_SECONDS: its steady state.
+    const serverProfiling =
+      serverProfile &&
+      captureServerProfile(serverPortOf(pids.temporal, 'TEMPORAL_SERVER_PPROF_PORT'), SERVER_PROFILE_SECONDS, serverProfile).catch((err: Error) =>
+        console.log(`the Temporal server's profile failed: ${err.message}`),
+      );
     const run = await load(N, IN_FLIGHT, (i, slot) => driver.refine(slot, source(i)));
     window.toUs = monotonicUs();
+    await serverProfiling;
     const driverCpuPer = cpuOf(process.cpuUsage(driverCpu)) / N;
     const after = read();
     const loadAfter = loadAverage();
@@ -150,6 +165,7 @@ async function main(): Promise<void> {
         if (fs.existsSync(file)) printSummary(`${name} profile, the measured run only`, file, window);
         else console.log(`\n${name}: no profile was written (${file})`);
       }
+      await printServerProfile(`Temporal server profile, the first ${SERVER_PROFILE_SECONDS} s of the measured run`, serverProfile!);
     }
   } finally {
     pg.stop();

@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 
-/** The metrics port the server was started with, read from its environment. */
-export function metricsPortOf(pid: number): number {
+/** A port the server was started with (TEMPORAL_SERVER_METRICS_PORT, TEMPORAL_SERVER_PPROF_PORT), read from its environment. */
+export function serverPortOf(pid: number, variable: string): number {
   const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-  const entry = environ.find((e) => e.startsWith('TEMPORAL_SERVER_METRICS_PORT='));
-  if (!entry) throw new Error('the Temporal server was started without TEMPORAL_SERVER_METRICS_PORT');
+  const entry = environ.find((e) => e.startsWith(`${variable}=`));
+  if (!entry) throw new Error(`the Temporal server was started without ${variable}`);
   return Number(entry.split('=')[1]);
 }
 

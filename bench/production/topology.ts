@@ -27,6 +27,8 @@ export interface TopologyOptions {
   dir: string;
   /** Writes V8 CPU profiles of worker 1 and the gateway into this folder when they stop. */
   profileDir?: string;
+  /** More environment for the Temporal server process (GOGC, GOMEMLIMIT). */
+  serverEnv?: Record<string, string>;
 }
 
 export class ProductionTopology {
@@ -41,11 +43,11 @@ export class ProductionTopology {
     readonly workerEnv: NodeJS.ProcessEnv,
   ) {}
 
-  static async start({ dir, profileDir }: TopologyOptions): Promise<ProductionTopology> {
+  static async start({ dir, profileDir, serverEnv }: TopologyOptions): Promise<ProductionTopology> {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js'), '--if-stale'], { stdio: 'inherit' });
     const database = `refinery_bench_${process.pid}`;
     await adminQuery(`CREATE DATABASE ${database}`);
-    const [temporal, s3] = await Promise.all([PostgresTemporalServer.start(), S3Server.start()]);
+    const [temporal, s3] = await Promise.all([PostgresTemporalServer.start({ env: serverEnv }), S3Server.start()]);
     const started: WorkerProcess[] = [];
     try {
       return await ProductionTopology.startRefinery({ dir, profileDir, database, temporal, s3, started });

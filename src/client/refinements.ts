@@ -161,12 +161,15 @@ export class RefinementClient {
 
   /**
    * Where the refinement stands: the workflow's own account, with the server's status as the
-   * authority. While the run is open that is one query; a closed run is asked again (a worker
-   * replays it) and checked against the server's record.
+   * authority. While the run is open that is one query. A completed run's account came with its
+   * result; other closed runs are asked again (a worker replays them) and checked against the
+   * server's record.
    */
   async progress(taskId: string): Promise<RefinementProgress> {
+    const openRun = this.openRunQueries.getHandle<typeof refineConcept>(workflowIdFor(taskId));
     try {
-      return (await this.withQueryDeadline(() => this.openRunQueries.getHandle<typeof refineConcept>(workflowIdFor(taskId)).query(progressQuery))) ?? (await this.progressFromServer(taskId));
+      // Undefined when no worker answered in time: the server's record is all there is.
+      return (await this.withQueryDeadline(() => openRun.query(progressQuery))) ?? (await this.progressFromServer(taskId));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new RefinementNotFoundError(taskId);
       if (!(err instanceof QueryRejectedError)) throw err;

@@ -43,6 +43,8 @@ export interface FrontendTls {
 
 export interface PostgresTemporalServerOptions {
   tls?: FrontendTls;
+  /** More environment for the server process, e.g. the Go runtime's GOGC (the benchmark's --server-env). */
+  env?: Record<string, string>;
   /** How the harness itself connects (namespace setup, readiness) when the frontend speaks TLS. */
   adminTls?: TLSConfig;
 }
@@ -98,6 +100,7 @@ export class PostgresTemporalServer implements TemporalTestServer {
       TEMPORAL_SERVER_DYNAMIC_CONFIG_FILE: path.join(DEPLOY_DIR, 'dynamicconfig/production.yaml'),
       TEMPORAL_SERVER_LOG_LEVEL: 'warn',
       ...tlsEnv(options.tls),
+      ...options.env,
     };
     const server = new PostgresTemporalServer(dir, databases, env, options.adminTls);
     try {
