@@ -67,7 +67,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await app.register(apiDocs);
 
   await app.register(healthRoutes, { ctx });
-  await app.register(webPageApi, { config, prefix: '/v1' });
+  await app.register(webPageApi, { config, refiner: ctx.refiner, prefix: '/v1' });
   await app.register(webPage, { config });
   await app.register(imageRoutes, { ctx, prefix: '/images' });
   // The same codecs as the Temporal clients; none (payloads in clear) means no /codec at all.

@@ -14,6 +14,11 @@ export async function conceptPng(size = 64): Promise<Buffer> {
 /** A PNG of about `bytes` bytes: random pixels do not compress. */
 export async function noisyPng(bytes: number): Promise<Buffer> {
   const side = Math.ceil(Math.sqrt(bytes / 3));
+  return sharp(noisePixels(side), { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+}
+
+/** `side` × `side` RGB pixels from a xorshift stream: the same noise every time, like a photo's grain. */
+export function noisePixels(side: number): Buffer {
   const raw = Buffer.alloc(side * side * 3);
   let x = 0x2545f491;
   for (let i = 0; i < raw.length; i++) {
@@ -22,5 +27,5 @@ export async function noisyPng(bytes: number): Promise<Buffer> {
     x ^= x << 5;
     raw[i] = x & 0xff;
   }
-  return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return raw;
 }

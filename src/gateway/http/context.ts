@@ -9,6 +9,7 @@ import type { GatewayProcessConfig } from '../../config';
 import type { RefinementClient } from '../../client/refinements';
 import { Admission } from '../admission';
 import { ProgressFeed } from '../progress-feed';
+import type { RefinerCapabilities } from '../../adapters/concept-service/concept-service';
 import { capabilitiesOf } from '../refiner-capabilities';
 import { UrlSigner } from '../signed-urls';
 import { OwnershipStore } from '../stores/ownership';
@@ -37,6 +38,8 @@ export interface GatewayContext extends GatewayServices {
   views: Views;
   /** One shared poll per watched refinement, and the per-user stream cap. */
   progressFeed: ProgressFeed;
+  /** What the configured refiner understands, built once from the worker's own factory. */
+  refiner: RefinerCapabilities;
 }
 
 /** The options of every route plugin that needs the gateway's services. */
@@ -49,6 +52,7 @@ export function createContext(services: GatewayServices): GatewayContext {
   const signer = new UrlSigner(config.gateway.urlSigningSecret, config.imageStore.publicBaseUrl, config.gateway.signedUrlTtlSeconds);
   const ownership = new OwnershipStore(services.db);
   const statusCache = new StatusCache(ownership, services.refinements);
+  const refiner = capabilitiesOf(config);
   const admission = new Admission({
     ownership,
     statusCache,
@@ -65,7 +69,8 @@ export function createContext(services: GatewayServices): GatewayContext {
     statusCache,
     admission,
     signer,
-    views: new Views(signer, services.imageStore, config.imageStore.publicBaseUrl, capabilitiesOf(config).refiner),
+    views: new Views(signer, services.imageStore, config.imageStore.publicBaseUrl, refiner.refiner),
     progressFeed: new ProgressFeed(services.refinements, config.gateway.maxStreamsPerUser),
+    refiner,
   };
 }

@@ -10,12 +10,12 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { RefinerCapabilities } from '../../adapters/concept-service/concept-service';
 import { ACCEPTED_CONTENT_TYPES } from '../../adapters/image-store/image-formats';
 import { DEV_JWT_SECRET, type GatewayProcessConfig } from '../../config';
 import { ID_PATTERN, LIMITS } from '../../workflows/input-validation';
 import { mintDevToken } from '../auth/dev-token';
 import { notFound, validationProblem } from '../http/problems';
-import { capabilitiesOf } from '../refiner-capabilities';
 import { problem } from './shared.schemas';
 
 const DEV_TOKEN_TTL_SECONDS = 8 * 3600;
@@ -46,10 +46,14 @@ export interface WebOptions {
   config: GatewayProcessConfig;
 }
 
+export interface WebApiOptions extends WebOptions {
+  /** The configured refiner's capabilities (the gateway context's). */
+  refiner: RefinerCapabilities;
+}
+
 /** Registered under /v1, without authentication: the page needs both before anyone has signed in. */
-export const webPageApi: FastifyPluginAsyncZod<WebOptions> = async (app, { config }) => {
+export const webPageApi: FastifyPluginAsyncZod<WebApiOptions> = async (app, { config, refiner }) => {
   const devLogin = !config.gateway.auth.jwksUrl && config.gateway.auth.jwtSecret === DEV_JWT_SECRET;
-  const refiner = capabilitiesOf(config);
 
   app.get(
     '/limits',

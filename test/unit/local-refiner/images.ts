@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { RefineRequest } from '../../../src/adapters/concept-service/concept-service';
+import { noisePixels } from '../../harness/images';
 
 type Pixel = [number, number, number] | [number, number, number, number];
 
@@ -24,20 +25,8 @@ export const blueGrey = () => png(16, 16, (x) => (x < 8 ? [40, 80, 200] : [128, 
 export const checkerboard = () => png(16, 16, (x, y) => ((x + y) % 2 === 0 ? [40, 40, 40] : [215, 215, 215]));
 /** Colourful, mid-toned and varied, so tone and colour changes all have room to show. */
 export const colourful = () => png(16, 16, (x, y) => [60 + x * 8, 70 + y * 7, 190 - x * 6]);
-/** Many unrelated colours, like a photo's: no few flat colours explain it. */
-/** Random pixels (a xorshift stream), like a photo's grain: at 400 x 400 no colour is common enough to be a cluster. */
-export const photoLike = () => {
-  const side = 400;
-  const data = Buffer.alloc(side * side * 3);
-  let x = 0x2545f491;
-  for (let i = 0; i < data.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    data[i] = x & 0xff;
-  }
-  return sharp(data, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
-};
+/** Random pixels, like a photo's grain: at 400 x 400 no colour is common enough to be a cluster. */
+export const photoLike = () => sharp(noisePixels(400), { raw: { width: 400, height: 400, channels: 3 } }).png().toBuffer();
 export const noisy = () => png(32, 32, (x, y) => [(x * 37 + y * 91 + 40) % 256, (x * 53 + y * 17 + 90) % 256, (x * 11 + y * 71 + 160) % 256]);
 /** Non-square with an alpha ramp, to check geometry and transparency survive. */
 export const translucent = () => png(20, 12, (x, y) => [30 + x * 10, 200 - y * 10, 90, 40 + x * 10]);
