@@ -6,10 +6,11 @@
  *
  *   npm run bench:production -- [--refinements 300] [--in-flight 32] [--size 64] [--profile] [--server-env KEY=VALUE ...]
  *
- * Prints throughput, client latency p50/p95/p99, CPU per refinement of every process (from /proc) and
- * the load average. `--profile` runs worker 1 and the gateway under `node --cpu-prof` and prints where
- * their JavaScript threads spent their time, and where the Temporal server spent its CPU (its pprof
- * endpoint); profiling itself costs CPU: compare CPU figures only between runs of the same kind.
+ * Prints throughput, client latency p50/p95/p99, CPU per refinement of every process (from /proc),
+ * the peak RSS of the workers, the gateway and the Temporal server, and the load average.
+ * `--profile` runs worker 1 and the gateway under `node --cpu-prof` and prints where their JavaScript
+ * threads spent their time, and where the Temporal server spent its CPU (its pprof endpoint);
+ * profiling itself costs CPU: compare CPU figures only between runs of the same kind.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +20,7 @@ import { ImageServer } from '../../test/harness/image-server';
 import { conceptPng } from '../../test/harness/images';
 import { DirectPipeline } from '../pipeline/direct';
 import { option, request, timed } from '../pipeline/load';
-import { cpuMs, loadAverage } from '../pipeline/proc-stats';
+import { cpuMs, loadAverage, memory } from '../pipeline/proc-stats';
 import { ms, percentile, printTable } from '../pipeline/stats';
 import { GatewayDriver, type Origin } from './gateway-driver';
 import { BackendSampler, machineBusyMs, treeCpuMs } from './processes';
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     await serverProfiling;
     const driverCpuPer = cpuOf(process.cpuUsage(driverCpu)) / N;
     const after = read();
+    const peakMb = (pid: number) => `${Math.round(memory(pid).peak / 2 ** 20)} MB`;
     const loadAfter = loadAverage();
     const requests = perRefinement(requestsBefore, await requestCounts(metricsPort), N);
     const per = (name: keyof typeof after) => (after[name] - before[name]) / N;
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
         ['CPU per refinement: the driver', ms(b0CpuPer), ms(driverCpuPer), 'B0: the five stages, image server included; driver: HTTP client and image server'],
         ['CPU per refinement: the topology', ms(b0CpuPer), ms(topologyPer), 'every process above but the driver'],
         ['CPU per refinement: whole machine', '', ms(per('machine')), 'all processes on the machine, other users included'],
+        ['peak RSS: worker 1 / worker 2 / gateway / Temporal server', '', [pids.worker1, pids.worker2, pids.gateway, pids.temporal].map(peakMb).join(' / '), 'since each process started'],
         ['Temporal frontend requests per refinement', '', requests.frontendTotal.toFixed(1), 'by operation below; counts are not blurred by load'],
         ['Temporal persistence requests per refinement', '', requests.persistenceTotal.toFixed(1), 'the server\'s calls to PostgreSQL, by operation below'],
         ['load average during the run (before, after)', '', `${loadBefore} -> ${loadAfter}`],

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  isGrpcCancelledError,
   isGrpcDeadlineError,
   QueryRejectedError,
   WorkflowClient,
@@ -207,10 +208,15 @@ export class RefinementClient {
     return { ...base, status, finishedAt, lastFailure: base.lastFailure ?? `the run ended ${ended}` };
   }
 
-  /** A progress query that gives up after queryTimeoutMs: undefined when no worker answered in time. */
+  /**
+   * A progress query that gives up after queryTimeoutMs: undefined when no worker answered in time.
+   * The server may be first to end the call at the deadline: its reset reads as CANCELLED here, and
+   * on a busy gateway it can arrive before this process's own deadline timer has fired.
+   */
   private async withQueryDeadline(query: () => Promise<RefinementProgress>): Promise<RefinementProgress | undefined> {
-    return this.client.withDeadline(Date.now() + (this.options.queryTimeoutMs ?? 5_000), query).catch((err) => {
-      if (isGrpcDeadlineError(err)) return undefined;
+    const deadline = Date.now() + (this.options.queryTimeoutMs ?? 5_000);
+    return this.client.withDeadline(deadline, query).catch((err) => {
+      if (isGrpcDeadlineError(err) || (isGrpcCancelledError(err) && Date.now() >= deadline)) return undefined;
       throw err;
     });
   }

@@ -2,9 +2,11 @@
  * OpenTelemetry's workflow interceptors, for the runs whose starter traced them. Creating a run's
  * spans in the sandbox and handing them to the worker through a sink costs about a sixth of the
  * worker's CPU per refinement (measured with bench/pipeline/timeline.ts); a run started without a
- * trace context (the gateway's tracing off, or a start from the CLI) has no trace to continue, so it
- * pays nothing. The choice is made from the start's headers, which are in the history: a replay
- * makes the same one. The interceptors issue no commands either way.
+ * sampled trace has nothing to record, so it pays nothing: no trace context (a start from the CLI),
+ * or one marked not sampled (the gateway's tracing off: its spans are non-recording, yet it still
+ * sends their ids). Such a run hands the start's trace context on to its stages unchanged, so their
+ * log lines carry the gateway's trace id. The choice is made from the start's headers, which are in
+ * the history: a replay makes the same one. The interceptors issue no commands either way.
  *
  * OpenTelemetry's modules are loaded only for a traced run: the sandbox evaluates a workflow's
  * modules once per run, and evaluating OpenTelemetry's SDK took about an eighth of the workflow
@@ -13,6 +15,8 @@
 import type * as OpenTelemetryWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type {
+  ActivityInput,
+  LocalActivityInput,
   WorkflowInboundCallsInterceptor,
   WorkflowInternalsInterceptor,
   WorkflowInterceptors,
@@ -41,13 +45,20 @@ const OUTBOUND = [
 ] as const;
 const INTERNALS = ['dispose'] as const;
 
-/** One run's interceptors: OpenTelemetry's once `execute` has seen a trace context, else pass-through. */
+/**
+ * One run's interceptors: OpenTelemetry's once `execute` has seen a sampled trace context, else
+ * pass-through, with the start's trace context (if any) copied onto each stage.
+ */
 export function tracingInterceptors(): Required<Pick<WorkflowInterceptors, 'inbound' | 'outbound' | 'internals'>> {
   let otel: OpenTelemetryInterceptors | undefined;
+  let untracedContext: Payload | undefined;
+  const withUntracedContext = <T extends ActivityInput | LocalActivityInput>(input: T): T =>
+    untracedContext && !otel ? { ...input, headers: { ...input.headers, [TRACE_HEADER]: untracedContext } } : input;
   const inbound = {
     ...(whenTraced(INBOUND, () => otel?.inbound) as WorkflowInboundCallsInterceptor),
     execute(input, next) {
-      if (startedWithTraceContext(input.headers)) {
+      untracedContext = input.headers[TRACE_HEADER];
+      if (startedWithSampledTrace(input.headers)) {
         // Loaded for traced runs only (see above).
         const { OpenTelemetryInboundInterceptor, OpenTelemetryOutboundInterceptor, OpenTelemetryInternalsInterceptor } =
           require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof OpenTelemetryWorkflow;
@@ -60,18 +71,26 @@ export function tracingInterceptors(): Required<Pick<WorkflowInterceptors, 'inbo
       return otel ? otel.inbound.execute(input, next) : next(input);
     },
   } satisfies WorkflowInboundCallsInterceptor;
+  const traced = whenTraced(OUTBOUND, () => otel?.outbound) as WorkflowOutboundCallsInterceptor;
+  const outbound: WorkflowOutboundCallsInterceptor = {
+    ...traced,
+    scheduleActivity: (input, next) => traced.scheduleActivity!(withUntracedContext(input), next),
+    scheduleLocalActivity: (input, next) => traced.scheduleLocalActivity!(withUntracedContext(input), next),
+  };
   return {
     inbound: [inbound],
-    outbound: [whenTraced(OUTBOUND, () => otel?.outbound) as WorkflowOutboundCallsInterceptor],
+    outbound: [outbound],
     internals: [whenTraced(INTERNALS, () => otel?.internals) as WorkflowInternalsInterceptor],
   };
 }
 
-function startedWithTraceContext(headers: Record<string, Payload>): boolean {
+/** W3C trace context: `version-traceid-parentid-flags`, the flags' lowest bit meaning "sampled". */
+export function startedWithSampledTrace(headers: Record<string, Payload>): boolean {
   const carrier = headers[TRACE_HEADER];
   if (!carrier) return false;
   const decoded = defaultPayloadConverter.fromPayload<Record<string, unknown> | null>(carrier);
-  return typeof decoded?.traceparent === 'string';
+  const flags = typeof decoded?.traceparent === 'string' ? decoded.traceparent.split('-')[3] : undefined;
+  return flags !== undefined && /^[0-9a-f]{2}$/.test(flags) && (parseInt(flags, 16) & 1) === 1;
 }
 
 type Method = (input: unknown, next: (input: unknown) => unknown) => unknown;
