@@ -1,6 +1,7 @@
 /**
- * The gateway's JSON log lines name each field once. JSON.parse keeps the last of two equal keys, so
- * the raw text is read: fastify's per-request child binds `requestId` and the log context adds it too.
+ * The gateway's JSON log lines name each field once (JSON.parse keeps the last of two equal keys, so
+ * the raw text is read: fastify's per-request child binds `requestId` and the log context adds it
+ * too), one line per request, with the request's path and never its query string.
  */
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/observability/logging';
@@ -84,5 +85,15 @@ describe('gateway log lines', () => {
     expect(start.responseTime).toEqual(expect.any(Number));
     expect(completed.find((l) => l.requestId === ids[1])).toMatchObject({ req: { method: 'GET', url: '/v1/refinements/no-such-task' }, res: { statusCode: 404 } });
     expect(completed.find((l) => l.requestId === ids[2])).toMatchObject({ req: { method: 'GET', url: '/healthz' }, res: { statusCode: 200 } });
+  });
+
+  test("name the request's path, never its query string (a signed link's signature stays out of the log)", async () => {
+    const signature = 'c2lnbmF0dXJlLW5vdC1mb3ItbG9ncw';
+    const answered = await gateway.fetch(`/images/u/someone/refined/fox.png?expires=4102444800&signature=${signature}`, { headers: { 'x-request-id': 'log-query-1' } });
+    await answered.arrayBuffer();
+    expect(answered.status).toBeGreaterThanOrEqual(400);
+    const line = lines.map((l) => JSON.parse(l) as Record<string, any>).find((l) => l.requestId === 'log-query-1' && l.msg === 'request completed');
+    expect(line).toMatchObject({ req: { method: 'GET', url: '/images/u/someone/refined/fox.png', remoteAddress: '127.0.0.1' } });
+    expect(lines.filter((l) => l.includes(signature) || l.includes('expires='))).toEqual([]);
   });
 });
