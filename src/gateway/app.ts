@@ -13,7 +13,7 @@ import { requireUser } from './auth/require-user';
 import { apiDocs } from './http/api-docs';
 import { createContext, type GatewayServices, type RouteOptions } from './http/context';
 import { clientErrorProblem, errorHandling, frameworkErrorProblem } from './http/errors';
-import { observability, RequestLogLines, requestChildLogger, requestIdOf } from './http/observability';
+import { loggedRequest, observability, RequestLogLines, requestChildLogger, requestIdOf } from './http/observability';
 import { addressRateLimit, userRateLimit } from './http/rate-limits';
 import { securityHeaders } from './http/security-headers';
 import { codecRoutes } from './routes/codec';
@@ -39,7 +39,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const settings = config.gateway;
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; naming the base type keeps the instance type simple.
-    loggerInstance: (deps.logger || pino({ level: 'silent' })) as FastifyBaseLogger,
+    // Its `req` serializer logs a request's path without the query string.
+    loggerInstance: (deps.logger || pino({ level: 'silent' })).child({}, { serializers: { req: loggedRequest } }) as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
     // Behind a proxy the client address would be the proxy's; rate limits key on users, not addresses.
     trustProxy: false,

@@ -51,13 +51,13 @@ const INTERNALS = ['dispose'] as const;
  */
 export function tracingInterceptors(): Required<Pick<WorkflowInterceptors, 'inbound' | 'outbound' | 'internals'>> {
   let otel: OpenTelemetryInterceptors | undefined;
-  let untracedContext: Payload | undefined;
-  const withUntracedContext = <T extends ActivityInput | LocalActivityInput>(input: T): T =>
-    untracedContext && !otel ? { ...input, headers: { ...input.headers, [TRACE_HEADER]: untracedContext } } : input;
+  let startTraceContext: Payload | undefined;
+  const withStartTraceContext = <T extends ActivityInput | LocalActivityInput>(input: T): T =>
+    startTraceContext && !otel ? { ...input, headers: { ...input.headers, [TRACE_HEADER]: startTraceContext } } : input;
   const inbound = {
     ...(whenTraced(INBOUND, () => otel?.inbound) as WorkflowInboundCallsInterceptor),
     execute(input, next) {
-      untracedContext = input.headers[TRACE_HEADER];
+      startTraceContext = input.headers[TRACE_HEADER];
       if (startedWithSampledTrace(input.headers)) {
         // Loaded for traced runs only (see above).
         const { OpenTelemetryInboundInterceptor, OpenTelemetryOutboundInterceptor, OpenTelemetryInternalsInterceptor } =
@@ -74,8 +74,8 @@ export function tracingInterceptors(): Required<Pick<WorkflowInterceptors, 'inbo
   const traced = whenTraced(OUTBOUND, () => otel?.outbound) as WorkflowOutboundCallsInterceptor;
   const outbound: WorkflowOutboundCallsInterceptor = {
     ...traced,
-    scheduleActivity: (input, next) => traced.scheduleActivity!(withUntracedContext(input), next),
-    scheduleLocalActivity: (input, next) => traced.scheduleLocalActivity!(withUntracedContext(input), next),
+    scheduleActivity: (input, next) => traced.scheduleActivity!(withStartTraceContext(input), next),
+    scheduleLocalActivity: (input, next) => traced.scheduleLocalActivity!(withStartTraceContext(input), next),
   };
   return {
     inbound: [inbound],
@@ -84,7 +84,10 @@ export function tracingInterceptors(): Required<Pick<WorkflowInterceptors, 'inbo
   };
 }
 
-/** W3C trace context: `version-traceid-parentid-flags`, the flags' lowest bit meaning "sampled". */
+/**
+ * W3C trace context: `version-traceid-parentid-flags`, the flags' lowest bit meaning "sampled". Read
+ * here rather than with @opentelemetry/core's parser, which the sandbox would evaluate for every run.
+ */
 export function startedWithSampledTrace(headers: Record<string, Payload>): boolean {
   const carrier = headers[TRACE_HEADER];
   if (!carrier) return false;

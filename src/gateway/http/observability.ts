@@ -58,18 +58,17 @@ export class RequestLogLines extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    // fastify's own `req` serializer would log the URL with its query string.
-    const log = reply.log.child({}, { serializers: { req: loggedRequest } });
-    if (error) log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 
 /**
- * The fields of fastify's request serializer, with the URL's path only: a query string can carry a
+ * The gateway logger's `req` serializer, in place of fastify's (a logger instance's own serializers
+ * win over fastify's): the same fields, with the URL's path only. A query string can carry a
  * credential (a signed image link's signature), and logs are read by more people than may use it.
  */
-function loggedRequest(request: FastifyRequest) {
+export function loggedRequest(request: FastifyRequest) {
   return {
     method: request.method,
     url: request.url.split('?')[0],
